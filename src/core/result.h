@@ -12,6 +12,8 @@ namespace tessera::core {
 template <class T>
 class [[nodiscard]] Result {
  public:
+  // Default: an internal error (lets Result travel through futures and coroutines).
+  Result() : v_(Error{ErrorCode::kInternal, "no result", {}}) {}
   Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}     // NOLINT(google-explicit-constructor)
 

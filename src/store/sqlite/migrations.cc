@@ -1,0 +1,127 @@
+#include "store/sqlite/sqlite_store.h"
+
+namespace tessera::store {
+
+// Append only: never edit a migration that has shipped; add a new one.
+const std::vector<std::string_view>& SqliteStore::migrations() {
+  static const std::vector<std::string_view> kMigrations = {
+      // 1: authorization server
+      R"sql(
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  secret_hash TEXT NOT NULL DEFAULT '',
+  redirect_uris TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL DEFAULT '',
+  grant_types TEXT NOT NULL DEFAULT '',
+  launch_uri TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  fhir_user TEXT NOT NULL DEFAULT '',
+  display_name TEXT NOT NULL DEFAULT '',
+  can_launch INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE patient_access (
+  username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  patient_id TEXT NOT NULL,
+  relationship TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (username, patient_id)
+);
+CREATE TABLE launches (
+  launch_hash TEXT PRIMARY KEY,
+  context_json TEXT NOT NULL,
+  username TEXT NOT NULL DEFAULT '',
+  client_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE interactions (
+  id TEXT PRIMARY KEY,
+  cookie_hash TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  request_json TEXT NOT NULL,
+  username TEXT NOT NULL DEFAULT '',
+  patient_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE grants (
+  grant_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  fhir_user TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL,
+  aud TEXT NOT NULL DEFAULT '',
+  context_json TEXT NOT NULL DEFAULT '{}',
+  id_token INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  auth_time INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE codes (
+  code_hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  code_challenge TEXT NOT NULL,
+  nonce TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX codes_grant ON codes(grant_id);
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  grant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  fhir_user TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL,
+  aud TEXT NOT NULL DEFAULT '',
+  context_json TEXT NOT NULL DEFAULT '{}',
+  id_token INTEGER NOT NULL DEFAULT 0,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX tokens_grant ON tokens(grant_id);
+CREATE INDEX tokens_expiry ON tokens(expires_at);
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_pem TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  client_id TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  fhir_user TEXT NOT NULL DEFAULT '',
+  patient TEXT NOT NULL DEFAULT '',
+  on_behalf_of TEXT NOT NULL DEFAULT '',
+  interaction TEXT NOT NULL DEFAULT '',
+  resource_type TEXT NOT NULL DEFAULT '',
+  resource_id TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_patient ON audit(patient, time);
+CREATE INDEX audit_subject ON audit(subject, time);
+CREATE INDEX audit_time ON audit(time);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace tessera::store

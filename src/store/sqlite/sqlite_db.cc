@@ -1,0 +1,223 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <atomic>
+#include <stdexcept>
+
+namespace tessera::store::sqlite {
+
+namespace {
+std::atomic<std::uint64_t> g_generation{1};
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+struct ThreadConns {
+  std::unordered_map<std::uint64_t, void*> by_db;
+};
+thread_local ThreadConns t_conns;
+}  // namespace
+
+Statement::~Statement() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Statement& Statement::bind(int i, std::string_view v) {
+  if (sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
+    fail(db_, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+  if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+Statement& Statement::bind_null(int i) {
+  if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_, "step");
+}
+
+int Statement::exec() {
+  for (;;) {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) continue;
+    if (rc == SQLITE_DONE) return rc;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return SQLITE_CONSTRAINT;
+    fail(db_, "exec");
+  }
+}
+
+std::string Statement::text(int col) const {
+  auto p = sqlite3_column_text(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Database::Database(std::string uri) : uri_(std::move(uri)), generation_(g_generation.fetch_add(1)) {}
+
+Database::~Database() {
+  std::lock_guard lock(mu_);
+  for (auto& c : conns_) {
+    for (auto& [sql, stmt] : c->cache) sqlite3_finalize(stmt);
+    sqlite3_close(c->db);
+  }
+  if (keepalive_) sqlite3_close(keepalive_);
+}
+
+core::Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
+  std::string uri;
+  bool memory = path == ":memory:";
+  if (memory) {
+    uri = "file:tessera-mem-" + std::to_string(g_generation.load()) + "?mode=memory&cache=shared";
+  } else {
+    uri = "file:" + path;
+  }
+  std::unique_ptr<Database> db(new Database(uri));
+  if (memory) {
+    if (sqlite3_open_v2(uri.c_str(), &db->keepalive_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr) !=
+        SQLITE_OK) {
+      return core::make_error(core::ErrorCode::kInternal, "cannot open in-memory database");
+    }
+  }
+  try {
+    db->connection();
+  } catch (const std::exception& e) {
+    return core::make_error(core::ErrorCode::kInternal, "cannot open database " + path, e.what());
+  }
+  return db;
+}
+
+Database::Conn& Database::conn() {
+  auto it = t_conns.by_db.find(generation_);
+  if (it != t_conns.by_db.end()) return *static_cast<Conn*>(it->second);
+  auto c = std::make_unique<Conn>();
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(uri_.c_str(), &c->db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = c->db ? sqlite3_errmsg(c->db) : "out of memory";
+    sqlite3_close(c->db);
+    throw std::runtime_error("sqlite open " + uri_ + ": " + msg);
+  }
+  sqlite3_busy_timeout(c->db, 5000);
+  char* err = nullptr;
+  const char* pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+      "PRAGMA temp_store=MEMORY;";
+  if (sqlite3_exec(c->db, pragmas, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(c->db);
+    throw std::runtime_error("sqlite pragmas: " + msg);
+  }
+  Conn* raw = c.get();
+  {
+    std::lock_guard lock(mu_);
+    conns_.push_back(std::move(c));
+  }
+  t_conns.by_db[generation_] = raw;
+  return *raw;
+}
+
+sqlite3* Database::connection() { return conn().db; }
+
+Statement Database::prepare(std::string_view sql) {
+  Conn& c = conn();
+  std::string key(sql);
+  auto it = c.cache.find(key);
+  if (it != c.cache.end()) return Statement(c.db, it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(c.db, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    fail(c.db, "prepare");
+  }
+  c.cache.emplace(std::move(key), stmt);
+  return Statement(c.db, stmt);
+}
+
+void Database::exec_script(std::string_view sql) {
+  Conn& c = conn();
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(c.db, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + msg);
+  }
+}
+
+bool Database::in_transaction() { return conn().tx_depth > 0; }
+
+core::Status Database::transaction(const std::function<core::Status()>& fn) {
+  Conn& c = conn();
+  if (c.tx_depth > 0) {  // nested: join the outer transaction
+    ++c.tx_depth;
+    struct Dec {
+      int& d;
+      ~Dec() { --d; }
+    } dec{c.tx_depth};
+    return fn();
+  }
+  exec_script("BEGIN IMMEDIATE");
+  c.tx_depth = 1;
+  core::Status st;
+  try {
+    st = fn();
+  } catch (...) {
+    c.tx_depth = 0;
+    exec_script("ROLLBACK");
+    throw;
+  }
+  c.tx_depth = 0;
+  if (st.ok()) {
+    exec_script("COMMIT");
+  } else {
+    exec_script("ROLLBACK");
+  }
+  return st;
+}
+
+int Database::schema_version() {
+  exec_script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  auto st = prepare("SELECT version FROM schema_version");
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+core::Status Database::migrate(const std::vector<std::string_view>& migrations) {
+  try {
+    int have = schema_version();
+    if (have > static_cast<int>(migrations.size())) {
+      return core::make_error(core::ErrorCode::kInternal,
+                              "database schema is newer than this binary (version " +
+                                  std::to_string(have) + ")");
+    }
+    for (auto i = static_cast<std::size_t>(have); i < migrations.size(); ++i) {
+      auto st = transaction([&]() -> core::Status {
+        exec_script(migrations[i]);
+        exec_script("DELETE FROM schema_version");
+        prepare("INSERT INTO schema_version(version) VALUES (?)")
+            .bind(1, static_cast<std::int64_t>(i + 1))
+            .exec();
+        return {};
+      });
+      if (!st) return st;
+    }
+  } catch (const std::exception& e) {
+    return core::make_error(core::ErrorCode::kInternal, "migration failed", e.what());
+  }
+  return {};
+}
+
+}  // namespace tessera::store::sqlite

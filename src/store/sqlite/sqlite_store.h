@@ -1,0 +1,76 @@
+// SqliteStore: every storage interface on one SQLite database (WAL, one connection per thread).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/stores.h"
+
+namespace tessera::store {
+
+class SqliteStore final : public Transactional,
+                          public ClientStore,
+                          public UserStore,
+                          public LaunchStore,
+                          public InteractionStore,
+                          public GrantStore,
+                          public KeyStore,
+                          public AuditStore {
+ public:
+  // Opens (creating if needed) and migrates the database.
+  static core::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  sqlite::Database& db() { return *db_; }
+
+  core::Status transaction(const std::function<core::Status()>& fn) override;
+
+  core::Status add_client(const ClientRecord&) override;
+  std::optional<ClientRecord> find_client(std::string_view client_id) override;
+  std::vector<ClientRecord> list_clients() override;
+  bool remove_client(std::string_view client_id) override;
+
+  core::Status add_user(const UserRecord&) override;
+  std::optional<UserRecord> find_user(std::string_view username) override;
+  std::vector<UserRecord> list_users() override;
+  bool remove_user(std::string_view username) override;
+  core::Status grant_access(const PatientAccessRecord&) override;
+  bool revoke_access(std::string_view username, std::string_view patient_id) override;
+  std::vector<PatientAccessRecord> list_access(std::string_view username) override;
+
+  core::Status add_launch(const LaunchRecord&) override;
+  std::optional<LaunchRecord> consume_launch(std::string_view launch_hash,
+                                             std::int64_t now) override;
+  std::optional<LaunchRecord> peek_launch(std::string_view launch_hash, std::int64_t now) override;
+
+  core::Status put_interaction(const InteractionRecord&) override;
+  std::optional<InteractionRecord> find_interaction(std::string_view id, std::int64_t now) override;
+  void delete_interaction(std::string_view id) override;
+
+  core::Status add_grant(const GrantRecord&) override;
+  std::optional<GrantRecord> find_grant(std::string_view grant_id) override;
+  void revoke_grant(std::string_view grant_id) override;
+  core::Status add_code(const CodeRecord&) override;
+  std::optional<CodeRecord> take_code(std::string_view code_hash) override;
+  core::Status add_token(const TokenRecord&) override;
+  std::optional<TokenRecord> find_token(std::string_view token_hash) override;
+  bool revoke_token(std::string_view token_hash) override;
+  void revoke_tokens_of_grant(std::string_view grant_id, TokenKind kind) override;
+  std::int64_t count_live_tokens(std::int64_t now) override;
+  std::int64_t purge_expired(std::int64_t now) override;
+
+  core::Status add_key(const KeyRecord&) override;
+  std::vector<KeyRecord> list_keys() override;
+  core::Status set_key_active(std::string_view kid, bool active) override;
+
+  core::Status add_audit(const AuditRecord&) override;
+  std::vector<AuditRecord> list_audit(const AuditQuery&) override;
+
+  // The migrations, in order; exposed for the PostgreSQL port and for tests.
+  static const std::vector<std::string_view>& migrations();
+
+ private:
+  explicit SqliteStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+}  // namespace tessera::store
