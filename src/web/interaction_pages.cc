@@ -81,7 +81,8 @@ class Pages {
           for (const auto& o : as_.patients_for(ix.record.username))
             if (o.patient.id == patient) v.patient_display = o.patient.name;
         }
-        for (const auto& s : scopes::ScopeSet::parse(ix.request.offered_scope).all())
+        const auto offered = scopes::ScopeSet::parse(ix.request.offered_scope);
+        for (const auto& s : offered.all())
           v.scopes.push_back({s, describe_scope(s), group_of(s), true, false});
         return page(status, render_consent(v));
       }
