@@ -16,9 +16,7 @@
 #ifdef TESSERA_WITH_FHIR
 #include "fhir/import.h"
 #endif
-#ifdef TESSERA_WITH_DEMO
 #include "demo_seed.h"
-#endif
 
 using namespace tessera;
 
@@ -198,12 +196,7 @@ int main(int argc, char** argv) {
       if (!r) return fail(r.error());
       std::cout << r.value();
       if (init_demo) {
-#ifdef TESSERA_WITH_DEMO
         return app::seed_demo(st, clock, demo_base);
-#else
-        std::cerr << "error: this build has no demo data\n";
-        return 1;
-#endif
       }
       return 0;
     }

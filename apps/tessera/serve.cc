@@ -15,6 +15,7 @@
 #include "oauth/authorization_server.h"
 #include "oauth/key_ring.h"
 #include "store/sqlite/sqlite_store.h"
+#include "demo_seed.h"
 #include "web/interaction_pages.h"
 #ifdef TESSERA_WITH_FHIR
 #include "fhir/sqlite_engine.h"
@@ -52,7 +53,13 @@ bool production_safe(const config::Config& c, store::SqliteStore& store) {
 
 }  // namespace
 
-int serve(const config::Config& config, const std::string& role) {
+int serve(const config::Config& base_config, const std::string& role) {
+  config::Config config = base_config;
+  // Demo mode: the in-process FHIR server introspects with the published demo credentials.
+  if (config.demo() && config.fhir.client_id.empty()) {
+    config.fhir.client_id = kDemoFhirClientId;
+    config.fhir.client_secret = kDemoFhirClientSecret;
+  }
   if (role != "authz" && role != "fhir" && role != "all") {
     std::cerr << "error: --role must be authz, fhir or all\n";
     return 2;

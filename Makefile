@@ -1,0 +1,68 @@
+# Tessera: two commands do all set-up on a fresh Debian 12 machine.
+#   make demo   build, seed demo data, run authz + FHIR on loopback
+#   make test   build (warnings are errors), run every test, then again under ASan+UBSan
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= .demo
+DEMO_PORT ?= 8080
+
+APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+  libboost-dev nlohmann-json3-dev libssl-dev libsodium-dev libsqlite3-dev sqlite3 \
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
+  libbenchmark-dev openssl nodejs npm
+
+.PHONY: all deps build test unit-test e2e-test asan-test demo bench clean
+
+all: build
+
+# Installs whatever of the Debian packages is missing (needs root, as on the dev and CI machines).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v node >/dev/null 2>&1; then missing=$$(echo $$missing | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' '); fi; \
+	fi; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WERROR=ON
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+e2e-test: build
+	TESSERA_BIN=$(CURDIR)/$(BUILD)/apps/tessera/tessera bash tests/e2e/run.sh
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON \
+	  -DCMAKE_CXX_COMPILER=clang++
+
+asan-test: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test: unit-test e2e-test asan-test
+	@echo "make test: all suites passed"
+
+# The demo: authz + FHIR in one process on loopback, embedded SQLite, generated demo data.
+demo: build
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(BUILD)/apps/tessera/tessera --database $(DEMO_DIR)/tessera.db --mode demo init --demo \
+	  --demo-base-url http://127.0.0.1:$(DEMO_PORT)
+	$(BUILD)/apps/tessera/tessera --database $(DEMO_DIR)/tessera.db --mode demo serve --role all \
+	  --listen 127.0.0.1:$(DEMO_PORT)
+
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DIR)
