@@ -93,6 +93,13 @@ class KeyStore {
   virtual core::Status set_key_active(std::string_view kid, bool active) = 0;
 };
 
+class PatientDirectory {
+ public:
+  virtual ~PatientDirectory() = default;
+  virtual std::optional<PatientSummary> find_patient(std::string_view id) = 0;
+  virtual std::vector<PatientSummary> list_patients(int limit) = 0;
+};
+
 class AuditStore {
  public:
   virtual ~AuditStore() = default;

@@ -143,3 +143,12 @@ struct AuditQuery {
 };
 
 }  // namespace tessera::store
+
+namespace tessera::store {
+// Display data for the patient picker, read from the FHIR store when it shares the database.
+struct PatientSummary {
+  std::string id;
+  std::string name;        // "Sofia Alvarez"
+  std::string birth_date;  // "2020-03-14"
+};
+}  // namespace tessera::store

@@ -120,6 +120,51 @@ CREATE INDEX audit_patient ON audit(patient, time);
 CREATE INDEX audit_subject ON audit(subject, time);
 CREATE INDEX audit_time ON audit(time);
 )sql",
+      // 2: FHIR resource store. Current versions in `resources`, every version in
+      // `resource_history`; `compartments` lists the patients whose compartment holds a resource
+      // (FHIR R4 Patient CompartmentDefinition, computed at write time); `search_index` holds one
+      // row per extracted search value (token: system+value; reference: value "Type/id";
+      // string: lowercased value; date: [low, high] epoch seconds).
+      R"sql(
+CREATE TABLE resources (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  json TEXT NOT NULL,
+  PRIMARY KEY (type, id)
+);
+CREATE INDEX resources_updated ON resources(type, last_updated);
+CREATE TABLE resource_history (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  json TEXT NOT NULL,
+  PRIMARY KEY (type, id, version)
+);
+CREATE TABLE compartments (
+  patient_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (patient_id, type, id)
+) WITHOUT ROWID;
+CREATE INDEX compartments_resource ON compartments(type, id);
+CREATE TABLE search_index (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  system TEXT NOT NULL DEFAULT '',
+  value TEXT NOT NULL DEFAULT '',
+  low INTEGER NOT NULL DEFAULT 0,
+  high INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX search_index_value ON search_index(type, param, value);
+CREATE INDEX search_index_date ON search_index(type, param, low, high);
+CREATE INDEX search_index_resource ON search_index(type, id);
+)sql",
   };
   return kMigrations;
 }

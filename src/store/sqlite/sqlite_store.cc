@@ -465,4 +465,45 @@ std::vector<AuditRecord> SqliteStore::list_audit(const AuditQuery& q) {
   return out;
 }
 
+// ---- patient directory (reads the FHIR store when it shares this database) ----
+namespace {
+PatientSummary summarize_patient(const std::string& id, const std::string& json) {
+  PatientSummary p{id, id, ""};
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return p;
+  if (auto bd = j.find("birthDate"); bd != j.end() && bd->is_string()) p.birth_date = *bd;
+  if (auto names = j.find("name"); names != j.end() && names->is_array() && !names->empty()) {
+    const auto& n = (*names)[0];
+    std::string text;
+    if (n.contains("text") && n["text"].is_string()) {
+      text = n["text"];
+    } else {
+      if (n.contains("given") && n["given"].is_array())
+        for (const auto& g : n["given"])
+          if (g.is_string()) text += (text.empty() ? "" : " ") + g.get<std::string>();
+      if (n.contains("family") && n["family"].is_string())
+        text += (text.empty() ? "" : " ") + n["family"].get<std::string>();
+    }
+    if (!text.empty()) p.name = text;
+  }
+  return p;
+}
+}  // namespace
+
+std::optional<PatientSummary> SqliteStore::find_patient(std::string_view id) {
+  auto st = db_->prepare("SELECT id, json FROM resources WHERE type = 'Patient' AND id = ? AND deleted = 0");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return summarize_patient(st.text(0), st.text(1));
+}
+
+std::vector<PatientSummary> SqliteStore::list_patients(int limit) {
+  auto st = db_->prepare(
+      "SELECT id, json FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY id LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<PatientSummary> out;
+  while (st.step()) out.push_back(summarize_patient(st.text(0), st.text(1)));
+  return out;
+}
+
 }  // namespace tessera::store

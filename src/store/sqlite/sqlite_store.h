@@ -16,7 +16,8 @@ class SqliteStore final : public Transactional,
                           public InteractionStore,
                           public GrantStore,
                           public KeyStore,
-                          public AuditStore {
+                          public AuditStore,
+                          public PatientDirectory {
  public:
   // Opens (creating if needed) and migrates the database.
   static core::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
@@ -64,6 +65,9 @@ class SqliteStore final : public Transactional,
 
   core::Status add_audit(const AuditRecord&) override;
   std::vector<AuditRecord> list_audit(const AuditQuery&) override;
+
+  std::optional<PatientSummary> find_patient(std::string_view id) override;
+  std::vector<PatientSummary> list_patients(int limit) override;
 
   // The migrations, in order; exposed for the PostgreSQL port and for tests.
   static const std::vector<std::string_view>& migrations();
