@@ -255,6 +255,9 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
   if (c.authz.fhir_audiences.empty()) c.authz.fhir_audiences = {c.fhir.base_url};
   for (auto& a : c.authz.fhir_audiences) a = strip_slash(a);
   if (c.fhir.authorization_server.empty()) c.fhir.authorization_server = c.authz.issuer;
+  c.fhir.authorization_server = strip_slash(c.fhir.authorization_server);
+  if (c.fhir.introspection_url.empty())
+    c.fhir.introspection_url = c.fhir.authorization_server + "/introspect";
   if (!c.fhir.client_secret_file.empty() && c.fhir.client_secret.empty()) {
     std::ifstream in(c.fhir.client_secret_file);
     if (!in) {

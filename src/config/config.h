@@ -44,7 +44,7 @@ struct AuthzConfig {
 struct FhirConfig {
   std::string base_url;             // this FHIR server's base, e.g. http://127.0.0.1:8080/fhir
   std::string authorization_server; // AS base (issuer), for discovery and CapabilityStatement
-  std::string introspection_url;    // default: discovered from the AS
+  std::string introspection_url;    // default: {authorization_server}/introspect
   std::string client_id;            // resource-server credentials for introspection
   std::string client_secret;
   std::string client_secret_file;   // alternative to client_secret
