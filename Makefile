@@ -55,11 +55,7 @@ test: unit-test e2e-test asan-test
 
 # The demo: authz + FHIR in one process on loopback, embedded SQLite, generated demo data.
 demo: build
-	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(BUILD)/apps/tessera/tessera --database $(DEMO_DIR)/tessera.db --mode demo init --demo \
-	  --demo-base-url http://127.0.0.1:$(DEMO_PORT)
-	$(BUILD)/apps/tessera/tessera --database $(DEMO_DIR)/tessera.db --mode demo serve --role all \
-	  --listen 127.0.0.1:$(DEMO_PORT)
+	bash scripts/demo.sh $(BUILD)/apps/tessera/tessera $(DEMO_PORT) $(DEMO_DIR)
 
 bench:
 	bash bench/run.sh

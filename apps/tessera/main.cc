@@ -16,6 +16,7 @@
 #ifdef TESSERA_WITH_FHIR
 #include "fhir/import.h"
 #endif
+#include "demo/demo_data.h"
 #include "demo_seed.h"
 
 using namespace tessera;
@@ -174,6 +175,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> import_files;
   auto* fhir_import = fhir->add_subcommand("import", "Import FHIR Bundles or NDJSON files (each file all-or-nothing)");
   fhir_import->add_option("files", import_files)->required()->check(CLI::ExistingFile);
+  auto* fhir_demo = fhir->add_subcommand("demo-bundle", "Print the generated demo data as a FHIR transaction Bundle");
+  std::uint64_t demo_seed_value = demo::kDefaultSeed;
+  fhir_demo->add_option("--seed", demo_seed_value, "generator seed");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -184,6 +188,11 @@ int main(int argc, char** argv) {
   }
   core::init_logging(cfg->log_level, cfg->log_json);
   if (serve->parsed()) return app::serve(cfg.value(), role);
+
+  if (fhir_demo->parsed()) {
+    std::cout << demo::generate(demo_seed_value).bundle.dump(1) << "\n";
+    return 0;
+  }
 
   auto opened = store::SqliteStore::open(cfg->database);
   if (!opened) return fail(opened.error());

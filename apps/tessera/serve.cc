@@ -174,6 +174,19 @@ int serve(const config::Config& base_config, const std::string& role) {
             << server->port() << " (port=" << server->port() << ")" << std::endl;
   if (run_authz) std::cout << "  issuer:   " << config.authz.issuer << std::endl;
   if (run_fhir) std::cout << "  FHIR base: " << config.fhir.base_url << std::endl;
+  if (config.demo()) {
+    const auto& b = config.server.public_url;
+    std::cout << "\nTessera demo is running (demo mode: published passwords, never for real data).\n"
+              << "  Sample app:     " << b << "/apps/sample/standalone.html\n"
+              << "  EHR launcher:   " << b << "/launcher\n"
+              << "  SMART config:   " << b << "/.well-known/smart-configuration\n"
+              << "  FHIR metadata:  " << config.fhir.base_url << "/metadata\n"
+              << "  Logins (username / password):\n"
+              << "    parent  / parent-demo   Maria Alvarez, proxy for her children Lucas and Sofia\n"
+              << "    patient / patient-demo  James Okafor, only himself\n"
+              << "    doctor  / doctor-demo   Dr. Elena Chen, practitioner: every patient\n"
+              << "  Stop with Ctrl-C." << std::endl;
+  }
   spdlog::info("serving role={} port={}", role, server->port());
 
   server->run();
