@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   serve->add_option("--access-token-ttl", ov.access_token_ttl, "access token lifetime, seconds");
   serve->add_option("--code-ttl", ov.code_ttl, "authorization code lifetime, seconds");
   serve->add_option("--cache-ttl-ms", ov.cache_ttl_ms, "introspection cache TTL, milliseconds");
+  serve->add_option("--apps-dir", ov.apps_dir, "directory of static apps to serve at /apps/ (e.g. apps/dist)");
 
   // init
   auto* init = app.add_subcommand("init", "Create the database and signing keys");

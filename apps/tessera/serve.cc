@@ -12,11 +12,13 @@
 #include "core/clock.h"
 #include "http/client.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "oauth/authorization_server.h"
 #include "oauth/key_ring.h"
 #include "store/sqlite/sqlite_store.h"
 #include "demo_seed.h"
 #include "web/interaction_pages.h"
+#include "web/launcher_pages.h"
 #ifdef TESSERA_WITH_FHIR
 #include "fhir/sqlite_engine.h"
 #include "gateway/gateway.h"
@@ -103,6 +105,23 @@ int serve(const config::Config& base_config, const std::string& role) {
     as = std::make_unique<oauth::AuthorizationServer>(deps);
     as->register_routes(router);
     web::register_interaction_routes(router, *as);
+    // Issue 4: the EHR launcher page (demo mode, or authz.launcher_enabled).
+    if (config.authz.launcher_enabled || config.demo())
+      web::register_launcher_routes(router, *as, store, clock);
+  }
+  // Issue 4: static apps (the sample SMART app) at /apps/ when server.apps_dir / --apps-dir is set.
+  if (!config.server.apps_dir.empty()) {
+    http::StaticFiles::Options static_opts;
+    static_opts.content_security_policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'self'";
+    auto apps = http::StaticFiles::open(config.server.apps_dir, "/apps", static_opts);
+    if (!apps) {
+      std::cerr << "error: " << apps.error().description << "\n";
+      return 1;
+    }
+    apps->register_routes(router);
   }
 #ifdef TESSERA_WITH_FHIR
   std::unique_ptr<fhir::SqliteFhirEngine> engine;
@@ -174,6 +193,10 @@ int serve(const config::Config& base_config, const std::string& role) {
             << server->port() << " (port=" << server->port() << ")" << std::endl;
   if (run_authz) std::cout << "  issuer:   " << config.authz.issuer << std::endl;
   if (run_fhir) std::cout << "  FHIR base: " << config.fhir.base_url << std::endl;
+  if (run_authz && config.authz.launcher_enabled && !config.demo())
+    std::cout << "  launcher: " << config.authz.issuer << web::kLauncherPath << std::endl;
+  if (!config.server.apps_dir.empty() && !config.demo())
+    std::cout << "  apps:     " << config.server.public_url << "/apps/" << std::endl;
   if (config.demo()) {
     const auto& b = config.server.public_url;
     std::cout << "\nTessera demo is running (demo mode: published passwords, never for real data).\n"
@@ -190,6 +213,12 @@ int serve(const config::Config& base_config, const std::string& role) {
   spdlog::info("serving role={} port={}", role, server->port());
 
   server->run();
+#ifdef TESSERA_WITH_FHIR
+  // The introspection client's pooled sockets belong to the server's io_contexts: release them
+  // before the server (and its io_contexts) go away.
+  gw.reset();
+  introspection.reset();
+#endif
   {
     std::lock_guard lock(mu);
     stopping = true;

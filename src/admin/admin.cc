@@ -195,10 +195,32 @@ core::Result<nlohmann::json> launch_context(const LaunchSpec& s) {
   if (!s.fhir_context_json.empty()) {
     auto fc = nlohmann::json::parse(s.fhir_context_json, nullptr, false);
     if (!fc.is_array()) return bad("--fhir-context must be a JSON array of objects");
+    auto non_empty_string = [](const nlohmann::json& item, const char* key) {
+      auto it = item.find(key);
+      return it != item.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+    };
     for (const auto& item : fc) {  // CTX-5, CTX-6
       if (!item.is_object() || !(item.contains("reference") || item.contains("canonical") || item.contains("identifier")))
         return bad("--fhir-context items need reference, canonical or identifier");
-      if (item.contains("role") && item["role"] == "") return bad("--fhir-context role must not be empty");
+      // CTX-5: reference and canonical are strings, identifier an Identifier object, role a URI.
+      if ((item.contains("reference") && !non_empty_string(item, "reference")) ||
+          (item.contains("canonical") && !non_empty_string(item, "canonical")) ||
+          (item.contains("identifier") && !item["identifier"].is_object()))
+        return bad("--fhir-context reference and canonical must be strings, identifier an object");
+      if (item.contains("role") && !non_empty_string(item, "role"))
+        return bad("--fhir-context role must not be empty");
+      // CTX-6: the patient and encounter in context are the top-level members, not fhirContext
+      // items, unless the item has a role other than launch.
+      bool launch_role = !item.contains("role") || item["role"] == "launch";
+      std::string ref =
+          non_empty_string(item, "reference") ? item["reference"].get<std::string>() : "";
+      std::string type = non_empty_string(item, "type") ? item["type"].get<std::string>() : "";
+      bool patient_or_encounter = ref.rfind("Patient/", 0) == 0 ||
+                                  ref.rfind("Encounter/", 0) == 0 || type == "Patient" ||
+                                  type == "Encounter";
+      if (launch_role && patient_or_encounter)
+        return bad("--fhir-context: the launch patient and encounter go in --patient and "
+                   "--encounter; other Patient or Encounter items need a role");
     }
     ctx["fhirContext"] = fc;
   }

@@ -48,7 +48,8 @@ class Reader {
   void integer(std::string_view key, Int& out, std::int64_t lo, std::int64_t hi) {
     auto node = t_.at_path(key);
     if (!node) return;
-    auto v = node.value<std::int64_t>();
+    // value_exact: no silent conversion from a bool or a float (toml++ value<> would take them).
+    auto v = node.value_exact<std::int64_t>();
     if (!v || *v < lo || *v > hi) {
       errors_.push_back(std::string(key) + ": expected an integer in [" + std::to_string(lo) +
                         ", " + std::to_string(hi) + "]");
@@ -65,7 +66,7 @@ class Reader {
   void boolean(std::string_view key, bool& out) {
     auto node = t_.at_path(key);
     if (!node) return;
-    if (auto v = node.value<bool>()) out = *v;
+    if (auto v = node.value_exact<bool>()) out = *v;  // `1` is not a boolean
     else errors_.push_back(std::string(key) + ": expected true or false");
   }
   void strings(std::string_view key, std::vector<std::string>& out) {
@@ -128,6 +129,8 @@ std::vector<std::string> validate(const Config& c) {
   for (const auto& f : {c.server.tls_cert, c.server.tls_key}) {
     if (!f.empty() && !std::filesystem::exists(f)) e.push_back("TLS file not found: " + f);
   }
+  if (!c.server.apps_dir.empty() && !std::filesystem::is_directory(c.server.apps_dir))
+    e.push_back("server.apps_dir: not a directory: " + c.server.apps_dir);
   if (c.authz.fhir_audiences.empty()) e.push_back("authz.fhir_audiences: at least one FHIR base URL is needed");
   for (const auto& a : c.authz.fhir_audiences)
     if (!is_http_url(a)) e.push_back("authz.fhir_audiences: not an http(s) URL: " + a);
@@ -168,7 +171,7 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
                     {"mode", "database", "log.level", "log.json", "server.listen", "server.public_url",
                      "server.threads", "server.header_limit", "server.body_limit",
                      "server.read_timeout_ms", "server.idle_timeout_ms", "server.tls_cert",
-                     "server.tls_key", "authz.issuer", "authz.fhir_audiences",
+                     "server.tls_key", "server.apps_dir", "authz.issuer", "authz.fhir_audiences",
                      "authz.access_token_ttl", "authz.refresh_token_ttl", "authz.code_ttl",
                      "authz.backend_token_ttl", "authz.launch_ttl", "authz.interaction_ttl",
                      "authz.session_ttl", "authz.purge_interval", "authz.max_login_failures",
@@ -194,6 +197,7 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
     r.duration("server.idle_timeout_ms", c.server.idle_timeout, 100, 3'600'000);
     r.str("server.tls_cert", c.server.tls_cert);
     r.str("server.tls_key", c.server.tls_key);
+    r.str("server.apps_dir", c.server.apps_dir);
     r.str("authz.issuer", c.authz.issuer);
     r.strings("authz.fhir_audiences", c.authz.fhir_audiences);
     r.duration("authz.access_token_ttl", c.authz.access_token_ttl, 1, 86400);
@@ -239,6 +243,7 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
   if (o.access_token_ttl > 0) c.authz.access_token_ttl = std::chrono::seconds(o.access_token_ttl);
   if (o.code_ttl > 0) c.authz.code_ttl = std::chrono::seconds(o.code_ttl);
   if (o.cache_ttl_ms >= 0) c.fhir.cache_ttl = std::chrono::milliseconds(o.cache_ttl_ms);
+  if (!o.apps_dir.empty()) c.server.apps_dir = o.apps_dir;
 
   // Derived values.
   if (c.server.public_url.empty()) {
@@ -264,6 +269,9 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
       errors.push_back("fhir.client_secret_file: cannot read " + c.fhir.client_secret_file);
     } else {
       std::getline(in, c.fhir.client_secret);
+      // A file written by an editor or `echo` may end the line with "\r" or blanks.
+      auto& s = c.fhir.client_secret;
+      while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
     }
   }
 

@@ -23,6 +23,7 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{60'000};
   std::string tls_cert;
   std::string tls_key;
+  std::string apps_dir;  // static files (the sample SMART app) served at /apps/ when set
 };
 
 struct AuthzConfig {
@@ -83,6 +84,7 @@ struct Overrides {
   std::int64_t access_token_ttl = 0;
   std::int64_t code_ttl = 0;
   std::int64_t cache_ttl_ms = -1;
+  std::string apps_dir;     // --apps-dir
 };
 
 // Loads `path` (may be empty: defaults only), applies overrides, fills derived values and

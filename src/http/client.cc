@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -21,9 +22,17 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+namespace {
+// host as it appears in a URL or Host header: an IPv6 literal goes back in brackets.
+std::string host_for_authority(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+}  // namespace
+
 std::string Url::origin() const {
   bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
+  return scheme + "://" + host_for_authority(host) +
+         (default_port ? "" : ":" + std::to_string(port));
 }
 
 core::Result<Url> parse_url(std::string_view s) {
@@ -112,6 +121,11 @@ struct Client::Impl {
     if (idle.size() >= 256) idle.pop_front();
     idle.push_back(Idle{origin, ex, std::move(s)});
   }
+  // Closes the pooled connections of an executor whose io_context is about to go away.
+  void drop(const asio::any_io_executor& ex) {
+    std::lock_guard lock(mu);
+    std::erase_if(idle, [&](const Idle& i) { return i.executor == ex; });
+  }
 
   template <class Stream>
   asio::awaitable<core::Result<Response>> exchange(Stream& stream, beast::tcp_stream& lowest,
@@ -123,8 +137,21 @@ struct Client::Impl {
     beast::flat_buffer buf;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_response_body);
-    co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+    parser.skip(req.method() == Verb::head);  // a HEAD response has headers only
+    // Header first: Beast 1.74 drops the body_limit error of a response whose Content-Length is
+    // over the limit when the body arrives in the same read, so check the length here.
+    co_await bhttp::async_read_header(stream, buf, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "read failed", ec.message());
+    if (auto len = parser.content_length(); len && *len > options.max_response_body) {
+      co_return core::make_error(core::ErrorCode::kUnavailable, "response too large");
+    }
+    if (!parser.is_done()) {
+      co_await bhttp::async_read(stream, buf, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec)
+        co_return core::make_error(core::ErrorCode::kUnavailable, "read failed", ec.message());
+    }
     Response res = parser.release();
     reusable = res.keep_alive() && buf.size() == 0;
     co_return res;
@@ -144,7 +171,7 @@ Client::~Client() = default;
 asio::awaitable<core::Result<Response>> Client::async_send(const Url& url, Request req) {
   auto ex = co_await asio::this_coro::executor;
   req.target(url.target);
-  req.set(Field::host, url.host + ":" + std::to_string(url.port));
+  req.set(Field::host, host_for_authority(url.host) + ":" + std::to_string(url.port));
   req.keep_alive(true);
   req.prepare_payload();
   beast::error_code ec;
@@ -176,8 +203,14 @@ asio::awaitable<core::Result<Response>> Client::async_send(const Url& url, Reque
   }
 
   beast::ssl_stream<beast::tcp_stream> stream(ex, impl_->ssl);
-  if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(url.host.c_str())) != 1) {
+  // The chain must also be issued to the host we asked for (RFC 6125; an IP literal must match
+  // an iPAddress subjectAltName). SNI carries DNS names only (RFC 6066 §3).
+  if (impl_->options.verify_tls)
+    stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  beast::error_code addr_ec;
+  (void)asio::ip::make_address(url.host, addr_ec);
+  if (addr_ec && SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
     co_return core::make_error(core::ErrorCode::kUnavailable, "TLS SNI failed");
   }
   tcp::resolver resolver(ex);
@@ -200,6 +233,8 @@ core::Result<Response> Client::send(const Url& url, Request req) {
   asio::io_context ioc;
   auto fut = asio::co_spawn(ioc, async_send(url, std::move(req)), asio::use_future);
   ioc.run();
+  // Pooled connections of this private io_context must not outlive it.
+  impl_->drop(asio::any_io_executor(ioc.get_executor()));
   return fut.get();
 }
 

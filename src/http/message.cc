@@ -98,8 +98,11 @@ core::Result<Params> RequestContext::form() const {
 }
 
 std::optional<std::string> RequestContext::cookie(std::string_view name) const {
-  for (auto it = req.find(Field::cookie); it != req.end() && it->name() == Field::cookie; ++it) {
-    std::string_view all = it->value();
+  // Every Cookie field, wherever it sits: fields are kept in arrival order, so same-name fields
+  // need not be adjacent.
+  for (const auto& field : req) {
+    if (field.name() != Field::cookie) continue;
+    std::string_view all = field.value();
     while (!all.empty()) {
       auto semi = all.find(';');
       auto part = all.substr(0, semi);

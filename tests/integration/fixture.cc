@@ -65,16 +65,56 @@ Seed seed_database(const std::string& fhir_base) {
   return s;
 }
 
-void AsTest::SetUp() {
-  int port = free_port();
-  std::string base = "http://127.0.0.1:" + std::to_string(port);
-  fhir_base_ = base + "/fhir";
-  seed = seed_database(fhir_base_);
-  server = std::make_unique<Server>(seed.db, std::vector<std::string>{"--role", "authz", "--listen",
-                                                                       "127.0.0.1:" + std::to_string(port)});
+std::unique_ptr<Server> start_authz(const Seed& seed, int port, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"--role", "authz", "--listen", "127.0.0.1:" + std::to_string(port)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<Server>(seed.db, args);
 }
 
-std::string AsTest::authorize_and_consent(const Flow& f, const Pkce& pkce, LaunchResult* out) {
+void AsTest::SetUp() {
+  int port = free_port();
+  fhir_base_ = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+  seed = seed_database(fhir_base_);
+  server = start_authz(seed, port);
+}
+
+std::unique_ptr<SharedAsTest::Shared> SharedAsTest::default_;
+std::unique_ptr<SharedAsTest::Shared> SharedAsTest::dedicated_;
+SharedAsTest::Shared* SharedAsTest::current_ = nullptr;
+
+std::unique_ptr<SharedAsTest::Shared> SharedAsTest::make_shared_server(const std::vector<std::string>& extra_args) {
+  auto s = std::make_unique<Shared>();
+  int port = free_port();
+  s->fhir_base = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+  s->seed = seed_database(s->fhir_base);
+  s->server = start_authz(s->seed, port, extra_args);
+  return s;
+}
+
+void SharedAsTest::start_shared(const std::vector<std::string>& extra_args) {
+  current_ = nullptr;
+  if (extra_args.empty()) {
+    if (!default_) default_ = make_shared_server({});
+    current_ = default_.get();
+  } else {
+    dedicated_ = make_shared_server(extra_args);
+    current_ = dedicated_.get();
+  }
+}
+
+void SharedAsTest::TearDownTestSuite() {
+  current_ = nullptr;
+  dedicated_.reset();
+}
+
+void SharedAsTest::SetUp() {
+  ASSERT_TRUE(current_ && current_->server) << "the shared server did not start";
+  seed = current_->seed;
+  server = current_->server;
+  fhir_base_ = current_->fhir_base;
+}
+
+http::Params AsTest::authorize_params(const Flow& f, const Pkce& pkce) const {
   http::Params p;
   p.add("response_type", "code");
   p.add("client_id", f.client_id);
@@ -86,19 +126,39 @@ std::string AsTest::authorize_and_consent(const Flow& f, const Pkce& pkce, Launc
   p.add("code_challenge_method", "S256");
   if (!f.nonce.empty()) p.add("nonce", f.nonce);
   if (!f.launch.empty()) p.add("launch", f.launch);
-  auto r = browser.get(issuer() + "/authorize?" + p.encode());
-  if (r.status != 303) throw std::runtime_error("authorize: " + std::to_string(r.status) + " " + r.body);
+  return p;
+}
+
+Reply AsTest::authorize(const http::Params& p, bool post) {
+  if (post) return browser.post_form(issuer() + "/authorize", p.items());
+  return browser.get(issuer() + "/authorize?" + p.encode());
+}
+
+Reply AsTest::open_login(const Flow& f, const Pkce& pkce) {
+  auto r = authorize(authorize_params(f, pkce), f.post_authorize);
   auto loc = r.header("Location");
-  if (loc.rfind(issuer() + "/interaction/", 0) != 0) return loc;  // an error redirect to the app
+  if (r.status != 303 || loc.rfind(issuer() + "/interaction/", 0) != 0)
+    throw std::runtime_error("authorize did not start an interaction: " + std::to_string(r.status) +
+                             " " + loc + " " + r.body);
   auto page = browser.get(loc);
-  auto csrf = hidden_input(page.body, "csrf");
-  if (!csrf) throw std::runtime_error("no login form: " + page.body);
-  auto login = browser.post_form(form_action(page.body), {{"interaction", must_hidden(page.body, "interaction")},
-                                                          {"csrf", *csrf},
-                                                          {"username", f.username},
-                                                          {"password", f.password}});
+  if (!hidden_input(page.body, "csrf") || form_action(page.body).find("/login") == std::string::npos)
+    throw std::runtime_error("no login form: " + page.body);
+  return page;
+}
+
+Reply AsTest::submit_login(const Reply& page, const std::string& username, const std::string& password,
+                           const std::optional<std::string>& csrf) {
+  return browser.post_form(form_action(page.body),
+                           {{"interaction", must_hidden(page.body, "interaction")},
+                            {"csrf", csrf ? *csrf : must_hidden(page.body, "csrf")},
+                            {"username", username},
+                            {"password", password}});
+}
+
+Reply AsTest::continue_to_consent(const Reply& login_page, const Flow& f, LaunchResult* out) {
+  auto login = submit_login(login_page, f.username, f.password);
   if (login.status != 303) throw std::runtime_error("login failed: " + std::to_string(login.status));
-  page = browser.get(login.header("Location"));
+  auto page = browser.get(login.header("Location"));
   if (form_action(page.body).find("/patient") != std::string::npos) {
     if (out) out->picker_html = page.body;
     auto choices = input_values(page.body, "patient");
@@ -109,11 +169,41 @@ std::string AsTest::authorize_and_consent(const Flow& f, const Pkce& pkce, Launc
     if (pick.status != 303) throw std::runtime_error("picker failed: " + std::to_string(pick.status) + pick.body);
     page = browser.get(pick.header("Location"));
   }
+  if (form_action(page.body).find("/consent") == std::string::npos)
+    throw std::runtime_error("no consent form: " + page.body);
   if (out) out->consent_html = page.body;
-  std::vector<std::pair<std::string, std::string>> form = {
-      {"interaction", must_hidden(page.body, "interaction")},
-      {"csrf", must_hidden(page.body, "csrf")},
-      {"decision", f.deny ? "deny" : "approve"}};
+  return page;
+}
+
+Reply AsTest::reach_consent(const Flow& f, const Pkce& pkce) {
+  return continue_to_consent(open_login(f, pkce), f, nullptr);
+}
+
+Form AsTest::consent_form(const Reply& page, const std::string& decision, bool with_csrf) const {
+  Form form = {{"interaction", must_hidden(page.body, "interaction")}, {"decision", decision}};
+  if (with_csrf) form.emplace_back("csrf", must_hidden(page.body, "csrf"));
+  for (const auto& s : input_values(page.body, "scope")) form.emplace_back("scope", s);
+  return form;
+}
+
+std::string AsTest::code_for(const Flow& f, const Pkce& pkce) {
+  auto redirect = authorize_and_consent(f, pkce);
+  auto code = query_param(redirect, "code");
+  if (!code) throw std::runtime_error("no code in " + redirect);
+  return *code;
+}
+
+std::string AsTest::authorize_and_consent(const Flow& f, const Pkce& pkce, LaunchResult* out) {
+  auto r = authorize(authorize_params(f, pkce), f.post_authorize);
+  if (r.status != 303) throw std::runtime_error("authorize: " + std::to_string(r.status) + " " + r.body);
+  auto loc = r.header("Location");
+  if (loc.rfind(issuer() + "/interaction/", 0) != 0) return loc;  // an error redirect to the app
+  auto login_page = browser.get(loc);
+  if (!hidden_input(login_page.body, "csrf")) throw std::runtime_error("no login form: " + login_page.body);
+  auto page = continue_to_consent(login_page, f, out);
+  Form form = {{"interaction", must_hidden(page.body, "interaction")},
+               {"csrf", must_hidden(page.body, "csrf")},
+               {"decision", f.deny ? "deny" : "approve"}};
   for (const auto& s : input_values(page.body, "scope")) {
     if (std::find(f.untick.begin(), f.untick.end(), s) == f.untick.end()) form.emplace_back("scope", s);
   }
@@ -138,7 +228,28 @@ Reply AsTest::exchange(const std::string& code, const Pkce& pkce, const std::str
 
 Reply AsTest::introspect(const std::string& token, const std::string& auth) {
   return browser.post_form(issuer() + "/introspect", {{"token", token}},
-                           {{"Authorization", auth.empty() ? basic_auth("fhir-rs", seed.rs_secret) : auth}});
+                           {{"Authorization", auth.empty() ? rs_auth() : auth}});
+}
+
+Reply AsTest::post_token(const Form& form, const std::map<std::string, std::string>& headers) {
+  return browser.post_form(token_url(), form, headers);
+}
+
+Reply AsTest::revoke(const Form& form, const std::map<std::string, std::string>& headers) {
+  return browser.post_form(issuer() + "/revoke", form, headers);
+}
+
+Reply AsTest::refresh(const std::string& refresh_token, const std::string& scope, const std::string& auth) {
+  Form form = {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
+  if (!scope.empty()) form.emplace_back("scope", scope);
+  std::map<std::string, std::string> headers;
+  if (auth.empty()) form.emplace_back("client_id", "web-app");
+  else headers["Authorization"] = auth;
+  return post_token(form, headers);
+}
+
+Reply AsTest::client_credentials(const std::string& scope, const std::string& auth) {
+  return post_token({{"grant_type", "client_credentials"}, {"scope", scope}}, {{"Authorization", auth}});
 }
 
 nlohmann::json AsTest::launch(const Flow& f, LaunchResult* out) {
@@ -150,6 +261,44 @@ nlohmann::json AsTest::launch(const Flow& f, LaunchResult* out) {
   if (out) out->token_response = r;
   if (r.status != 200) throw std::runtime_error("token: " + r.body);
   return r.json();
+}
+
+}  // namespace tessera::itest
+
+namespace tessera::itest {
+
+void expect_oauth_error(const Reply& r, int status, const std::string& error) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.header("Content-Type").rfind("application/json", 0), 0u) << r.header("Content-Type");
+  EXPECT_EQ(r.header("Cache-Control"), "no-store");
+  auto j = r.json();
+  ASSERT_TRUE(j.is_object()) << r.body;
+  EXPECT_EQ(j.value("error", ""), error) << r.body;
+  EXPECT_FALSE(j.contains("access_token")) << r.body;
+  EXPECT_FALSE(j.contains("active")) << r.body;
+}
+
+void expect_inactive(const Reply& r) {
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("Content-Type").rfind("application/json", 0), 0u);
+  EXPECT_EQ(r.json(), nlohmann::json({{"active", false}})) << r.body;
+}
+
+void expect_error_redirect(const Reply& r, const std::string& redirect_uri, const std::string& error,
+                           const std::optional<std::string>& state) {
+  ASSERT_EQ(r.status, 303) << r.body;
+  auto loc = r.header("Location");
+  EXPECT_EQ(loc.rfind(redirect_uri + "?", 0), 0u) << loc;
+  EXPECT_EQ(query_param(loc, "error"), error) << loc;
+  EXPECT_EQ(query_param(loc, "state"), state) << loc;
+  EXPECT_EQ(query_param(loc, "code"), std::nullopt) << loc;
+}
+
+void expect_error_page(const Reply& r, int status) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.header("Location"), "") << "must not redirect";
+  EXPECT_EQ(r.header("Content-Type").rfind("text/html", 0), 0u) << r.header("Content-Type");
+  EXPECT_NE(r.body.find("<html"), std::string::npos);
 }
 
 }  // namespace tessera::itest

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include "core/encoding.h"
 #include "core/random.h"
@@ -115,7 +121,6 @@ int free_port() {
 
 Server::Server(const std::string& database, const std::vector<std::string>& extra_args,
                const std::vector<std::string>& global_args) {
-  log_path_ = temp_file("server-log");
   std::vector<std::string> full = {tessera_binary(), "--database", database};
   full.insert(full.end(), global_args.begin(), global_args.end());
   full.push_back("serve");
@@ -126,6 +131,13 @@ Server::Server(const std::string& database, const std::vector<std::string>& extr
     full.push_back("127.0.0.1:0");
   }
   full.insert(full.end(), extra_args.begin(), extra_args.end());
+  start(std::move(full));
+}
+
+Server::Server(std::vector<std::string> argv) { start(std::move(argv)); }
+
+void Server::start(std::vector<std::string> full) {
+  log_path_ = temp_file("server-log");
   pid_ = fork();
   if (pid_ == 0) {
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -136,7 +148,7 @@ Server::Server(const std::string& database, const std::vector<std::string>& extr
     _exit(127);
   }
   std::regex port_re("port=([0-9]+)");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;
     std::string log = slurp(log_path_);
@@ -147,11 +159,11 @@ Server::Server(const std::string& database, const std::vector<std::string>& extr
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("tessera serve exited early:\n" + log);
+      throw std::runtime_error("server command exited early:\n" + log);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("tessera serve did not report its port:\n" + slurp(log_path_));
+  throw std::runtime_error("server command did not report its port:\n" + slurp(log_path_));
 }
 
 int Server::stop() {
@@ -195,8 +207,8 @@ Reply Browser::request(http::Verb verb, const std::string& url, const std::strin
   for (const auto& [k, v] : cookies) cookie += (cookie.empty() ? "" : "; ") + k + "=" + v;
   if (!cookie.empty()) req.set(http::Field::cookie, cookie);
   for (const auto& [k, v] : headers) req.set(k, v);
-  http::Client client;
-  auto res = client.send(*u, std::move(req));
+  if (!client_) client_ = std::make_shared<http::Client>();
+  auto res = client_->send(*u, std::move(req));
   if (!res) throw std::runtime_error("request failed: " + url + ": " + res.error().detail);
   Reply r;
   r.raw = res.value();
@@ -278,11 +290,28 @@ std::optional<std::string> query_param(const std::string& url, const std::string
   return p->get(name);
 }
 
-Pkce make_pkce() {
-  Pkce p;
-  p.verifier = core::default_random().token(48);  // 64 characters
-  p.challenge = core::base64url_encode(core::sha256(p.verifier));
-  return p;
+Pkce make_pkce() { return pkce_for(core::default_random().token(48)); }  // 64 characters
+
+Pkce pkce_for(const std::string& verifier) {
+  return Pkce{verifier, core::base64url_encode(core::sha256(verifier))};
+}
+
+Reply raw_exchange(int port, const std::string& request) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  timeval timeout{10, 0};  // a silent server fails the test instead of hanging it
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  asio::write(socket, asio::buffer(request));
+  boost::beast::flat_buffer buffer;
+  Reply r;
+  http::bhttp::read(socket, buffer, r.raw);
+  r.status = static_cast<int>(r.raw.result_int());
+  r.body = r.raw.body();
+  boost::system::error_code ec;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  return r;
 }
 
 std::string basic_auth(const std::string& id, const std::string& secret) {

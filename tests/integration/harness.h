@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ class Server {
   // Starts `tessera --database db serve --listen 127.0.0.1:0 <extra>`; waits for the port line.
   Server(const std::string& database, const std::vector<std::string>& extra_args,
          const std::vector<std::string>& global_args = {});
+  // Runs an arbitrary command line (argv[0] is a path) that ends up serving and printing the
+  // port line, e.g. scripts/demo.sh.
+  explicit Server(std::vector<std::string> argv);
   ~Server();  // SIGTERM, then SIGKILL after 5 s
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -45,6 +49,7 @@ class Server {
   std::string log() const;
 
  private:
+  void start(std::vector<std::string> argv);
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_;
@@ -72,7 +77,16 @@ class Browser {
   Reply request(http::Verb verb, const std::string& url, const std::string& body,
                 const std::map<std::string, std::string>& headers);
   std::map<std::string, std::string> cookies;
+
+ private:
+  // One client for the browser's lifetime: building its TLS context (the system CA bundle) for
+  // every request made the tests several times slower.
+  std::shared_ptr<http::Client> client_;
 };
+
+// Sends `request` byte for byte (header names exactly as written, e.g. lower case) to
+// 127.0.0.1:port and reads one response. For tests of the HTTP layer itself (DISC-23).
+Reply raw_exchange(int port, const std::string& request);
 
 // Helpers on HTML the server renders.
 std::optional<std::string> hidden_input(const std::string& html, const std::string& name);
@@ -85,6 +99,7 @@ struct Pkce {
   std::string verifier, challenge;
 };
 Pkce make_pkce();
+Pkce pkce_for(const std::string& verifier);  // S256 challenge of a chosen verifier
 std::string basic_auth(const std::string& id, const std::string& secret);
 
 }  // namespace tessera::itest

@@ -31,7 +31,7 @@ class SeedScenario : public FhirTest {};
 TEST_F(SeedScenario, ParentActsForChildTwoAndNothingElse) {
   Flow f;
   f.patient = "demo-child-2";
-  f.scope = "openid fhirUser launch/patient patient/*.rs";
+  f.scope = "launch/patient patient/*.rs";
   auto tok = launch(f);
   ASSERT_EQ(tok["patient"], "demo-child-2");
   const std::string at = tok["access_token"];
@@ -87,7 +87,8 @@ TEST_F(SeedScenario, ParentActsForChildTwoAndNothingElse) {
     auto r = get(c.path);
     EXPECT_EQ(r.status, c.status) << c.path << "\n" << r.body.substr(0, 400);
     EXPECT_EQ(r.json()["resourceType"], "OperationOutcome") << c.path;
-    EXPECT_EQ(r.body.find("demo-child-1-"), std::string::npos) << "leaked data: " << c.path;
+    for (const char* other : {"\"reference\":\"Patient/demo-child-1\"", "\"reference\":\"Patient/demo-parent\""})
+      EXPECT_EQ(r.body.find(other), std::string::npos) << "leaked data: " << c.path;
   }
   // The same through POST _search.
   for (const Form& form : std::vector<Form>{{{"patient", "demo-child-1"}}, {{"subject", "Patient/demo-parent"}}}) {
@@ -122,6 +123,22 @@ TEST_F(SeedScenario, ParentActsForChildTwoAndNothingElse) {
     EXPECT_EQ(a["on_behalf_of"], "proxy") << line;
   }
   EXPECT_EQ(fhir_records, requests);
+}
+
+TEST_F(SeedScenario, ParentsOwnRecordStaysOutsideHerChildsTokenEvenWithFhirUser) {
+  // The fhirUser resource is readable with a token when it is not patient data (a Practitioner,
+  // see below); the parent's own Patient record is her data, so a token for her child does not
+  // reach it, even though she is the signed-in user and fhirUser was granted.
+  Flow f;
+  f.patient = "demo-child-2";
+  f.scope = "openid fhirUser launch/patient patient/*.rs";
+  auto tok = launch(f);
+  auto intro = introspect(tok["access_token"]).json();
+  EXPECT_EQ(intro["fhirUser"], fhir_base() + "/Patient/demo-parent");
+  EXPECT_EQ(fhir_get("Patient/demo-parent", tok["access_token"]).status, 404);
+  EXPECT_EQ(fhir_get("Observation/" + demo_ids("Observation", "demo-parent").at(0), tok["access_token"]).status, 404);
+  EXPECT_EQ(fhir_get("Observation?patient=demo-parent", tok["access_token"]).status, 403);
+  EXPECT_EQ(fhir_get("Patient/demo-child-2", tok["access_token"]).status, 200);
 }
 
 TEST_F(SeedScenario, PractitionerReachesEveryPatientPatientUserOnlyHerself) {

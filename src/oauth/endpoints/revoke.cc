@@ -9,17 +9,19 @@ namespace tessera::oauth {
 using core::ErrorCode;
 
 http::Response AuthorizationServer::revoke(http::RequestContext& ctx) {
-  auto form = ctx.form();
-  if (!form) return json_error(form.error());
-  auto client = authenticate_client(ctx, *form, AuthMode::kToken);  // REVOKE-3
-  if (!client) return json_error(client.error());
-  auto token = form->get("token");
-  if (!token) return json_error(core::make_error(ErrorCode::kInvalidRequest, "token is required"));  // REVOKE-8
-  auto ok = [&] {
-    auto res = json_ok("{}");
+  // REVOKE-9 / CORS-2: errors are as readable by a registered origin as the 200 is.
+  auto answer = [&](http::Response res) {
     add_cors(ctx, res, false);
     return res;
   };
+  auto form = ctx.form();
+  if (!form) return answer(json_error(form.error()));
+  auto client = authenticate_client(ctx, *form, AuthMode::kToken);  // REVOKE-3
+  if (!client) return answer(json_error(client.error()));
+  auto token = form->get("token");
+  if (!token)  // REVOKE-8
+    return answer(json_error(core::make_error(ErrorCode::kInvalidRequest, "token is required")));
+  auto ok = [&] { return answer(json_ok("{}")); };
   // REVOKE-2: the hint is only a hint; the prefix tells the type.
   if (!looks_like(*token, kAccessTokenPrefix) && !looks_like(*token, kRefreshTokenPrefix)) return ok();
   auto t = d_.grants.find_token(credential_hash(*token));

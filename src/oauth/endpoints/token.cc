@@ -14,14 +14,23 @@ using http::Response;
 using Json = nlohmann::json;
 
 Response AuthorizationServer::token(http::RequestContext& ctx) {
+  // Every answer, errors included: no-store (TOKEN-7), readable by a registered origin (CORS-2).
+  auto answer = [&](Response res) {
+    http::set_no_store(res);
+    add_cors(ctx, res, false);
+    return res;
+  };
   auto form = ctx.form();  // TOKEN-1: form-encoded only
-  if (!form) return json_error(form.error());
+  if (!form) return answer(json_error(form.error()));
   for (const auto& [k, v] : form->items()) {
     if (!v.empty() && form->count(k) > 1 && k != "resource")  // AUTHZ-12 / RFC 6749 §3.2
-      return json_error(core::make_error(ErrorCode::kInvalidRequest, k + " is repeated"));
+      return answer(json_error(core::make_error(ErrorCode::kInvalidRequest, k + " is repeated")));
   }
   auto grant_type = form->get("grant_type");
-  if (!grant_type) return json_error(core::make_error(ErrorCode::kInvalidRequest, "grant_type is required"));
+  if (!grant_type) {
+    return answer(
+        json_error(core::make_error(ErrorCode::kInvalidRequest, "grant_type is required")));
+  }
 
   using GrantFn = Response (AuthorizationServer::*)(const store::ClientRecord&, const http::Params&);
   static const std::map<std::string, GrantFn, std::less<>> kGrants = {
@@ -31,27 +40,21 @@ Response AuthorizationServer::token(http::RequestContext& ctx) {
   };
   auto it = kGrants.find(*grant_type);
   if (it == kGrants.end()) {
-    return json_error(core::make_error(ErrorCode::kUnsupportedGrantType,
-                                       "grant_type " + *grant_type + " is not supported"));
+    return answer(json_error(core::make_error(ErrorCode::kUnsupportedGrantType,
+                                              "grant_type " + *grant_type + " is not supported")));
   }
   auto client = authenticate_client(ctx, *form, AuthMode::kToken);
-  if (!client) {
-    Response res = json_error(client.error());
-    add_cors(ctx, res, false);
-    return res;
-  }
+  if (!client) return answer(json_error(client.error()));
   if (client->type == store::ClientType::kResourceServer && *grant_type != "client_credentials") {
-    return json_error(core::make_error(ErrorCode::kUnauthorizedClient, "resource servers only use client_credentials"));
+    return answer(json_error(core::make_error(ErrorCode::kUnauthorizedClient,
+                                              "resource servers only use client_credentials")));
   }
   if (std::find(client->grant_types.begin(), client->grant_types.end(), *grant_type) ==
       client->grant_types.end()) {
-    return json_error(core::make_error(ErrorCode::kUnauthorizedClient,
-                                       "this client may not use the " + *grant_type + " grant"));
+    return answer(json_error(core::make_error(
+        ErrorCode::kUnauthorizedClient, "this client may not use the " + *grant_type + " grant")));
   }
-  Response res = (this->*(it->second))(*client, *form);
-  http::set_no_store(res);
-  add_cors(ctx, res, false);
-  return res;
+  return answer((this->*(it->second))(*client, *form));
 }
 
 std::string AuthorizationServer::make_id_token(const store::GrantRecord& grant, const std::string& nonce) {

@@ -165,6 +165,13 @@ CREATE INDEX search_index_value ON search_index(type, param, value);
 CREATE INDEX search_index_date ON search_index(type, param, low, high);
 CREATE INDEX search_index_resource ON search_index(type, id);
 )sql",
+      // 3: FHIR search lookups. Correlated "does resource (type, id) have a row of param P that..."
+      // checks use (type, id, param), which also serves the per-resource deletes, so the
+      // (type, id) index of migration 2 is redundant.
+      R"sql(
+CREATE INDEX search_index_entry ON search_index(type, id, param);
+DROP INDEX search_index_resource;
+)sql",
   };
   return kMigrations;
 }

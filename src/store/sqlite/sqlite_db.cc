@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_db.h"
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 namespace tessera::store::sqlite {
@@ -66,7 +67,8 @@ std::string Statement::text(int col) const {
 std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Database::Database(std::string uri) : uri_(std::move(uri)), generation_(g_generation.fetch_add(1)) {}
+Database::Database(std::string uri, std::uint64_t generation)
+    : uri_(std::move(uri)), generation_(generation) {}
 
 Database::~Database() {
   std::lock_guard lock(mu_);
@@ -78,14 +80,29 @@ Database::~Database() {
 }
 
 core::Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
+  // No allocation statistics: with them on (the default), every SQLite allocation takes a
+  // process-wide mutex. Must precede sqlite3_initialize(); later calls fail harmlessly.
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   std::string uri;
+  const std::uint64_t generation = g_generation.fetch_add(1);  // unique per Database, never reused
   bool memory = path == ":memory:";
   if (memory) {
-    uri = "file:tessera-mem-" + std::to_string(g_generation.load()) + "?mode=memory&cache=shared";
+    // A named "memdb" database, shared by this object's connections only. Unlike a shared-cache
+    // ":memory:" database (table locks, SQLITE_LOCKED, no busy handler), memdb connections lock
+    // the whole database and wait through the busy timeout, so concurrent writers just queue.
+    uri = "file:/tessera-mem-" + std::to_string(generation) + "?vfs=memdb";
   } else {
-    uri = "file:" + path;
+    // A URI filename: '%', '?' and '#' in the path must be escaped or they are read as URI syntax.
+    uri = "file:";
+    for (char ch : path) {
+      if (ch == '%') uri += "%25";
+      else if (ch == '?') uri += "%3f";
+      else if (ch == '#') uri += "%23";
+      else uri += ch;
+    }
   }
-  std::unique_ptr<Database> db(new Database(uri));
+  std::unique_ptr<Database> db(new Database(uri, generation));
   if (memory) {
     if (sqlite3_open_v2(uri.c_str(), &db->keepalive_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr) !=
@@ -170,21 +187,28 @@ core::Status Database::transaction(const std::function<core::Status()>& fn) {
     } dec{c.tx_depth};
     return fn();
   }
-  exec_script("BEGIN IMMEDIATE");
+  // Cached statements rather than exec_script(): sqlite3_exec compiles the SQL on every call,
+  // which cost about 5k instructions per statement on the token endpoint (bench/README.md).
+  auto run = [this](std::string_view sql) {
+    if (prepare(sql).exec() != SQLITE_DONE) {
+      throw std::runtime_error("sqlite: " + std::string(sql) + ": " + sqlite3_errmsg(connection()));
+    }
+  };
+  run("BEGIN IMMEDIATE");
   c.tx_depth = 1;
   core::Status st;
   try {
     st = fn();
   } catch (...) {
     c.tx_depth = 0;
-    exec_script("ROLLBACK");
+    run("ROLLBACK");
     throw;
   }
   c.tx_depth = 0;
   if (st.ok()) {
-    exec_script("COMMIT");
+    run("COMMIT");
   } else {
-    exec_script("ROLLBACK");
+    run("ROLLBACK");
   }
   return st;
 }

@@ -49,7 +49,7 @@ class Statement {
 class Database {
  public:
   // path ":memory:" gives a private in-memory database shared by this object's connections
-  // (through a unique shared-cache URI).
+  // (through a unique named "memdb" database).
   static core::Result<std::unique_ptr<Database>> open(const std::string& path);
   ~Database();
 
@@ -66,7 +66,7 @@ class Database {
   int schema_version();
 
  private:
-  explicit Database(std::string uri);
+  Database(std::string uri, std::uint64_t generation);
   struct Conn {
     sqlite3* db = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> cache;

@@ -13,6 +13,31 @@ namespace {
 std::string join_list(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 std::vector<std::string> split_list(const std::string& s) {
   if (s.empty()) return {};
+  // Fast path (find_client runs on every token and introspection request): the list as
+  // join_list() wrote it, ["a","b"] with no escapes and no whitespace; anything else is parsed.
+  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
+    std::vector<std::string> out;
+    std::size_t i = 1;
+    bool ok = true;
+    if (s.size() > 2) {
+      for (;;) {
+        if (i >= s.size() || s[i] != '"') { ok = false; break; }
+        std::size_t end = s.find('"', i + 1);
+        if (end == std::string::npos) { ok = false; break; }
+        for (std::size_t k = i + 1; k < end; ++k) {
+          auto c = static_cast<unsigned char>(s[k]);
+          if (c < 0x20 || c > 0x7e || c == '\\') { ok = false; break; }
+        }
+        if (!ok) break;
+        out.emplace_back(s, i + 1, end - i - 1);
+        i = end + 1;
+        if (i == s.size() - 1) break;
+        if (s[i] != ',') { ok = false; break; }
+        ++i;
+      }
+    }
+    if (ok) return out;
+  }
   auto j = nlohmann::json::parse(s, nullptr, false);
   if (!j.is_array()) return {};
   std::vector<std::string> out;
@@ -99,7 +124,8 @@ core::Status SqliteStore::add_client(const ClientRecord& c) {
 }
 
 std::optional<ClientRecord> SqliteStore::find_client(std::string_view id) {
-  auto st = db_->prepare("SELECT " + std::string(kClientCols) + " FROM clients WHERE client_id = ?");
+  static const std::string kSql = "SELECT " + std::string(kClientCols) + " FROM clients WHERE client_id = ?";
+  auto st = db_->prepare(kSql);
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return read_client(st);
@@ -409,7 +435,8 @@ core::Status SqliteStore::add_key(const KeyRecord& k) {
 
 std::vector<KeyRecord> SqliteStore::list_keys() {
   auto st = db_->prepare(
-      "SELECT kid, alg, private_pem, created_at, active FROM signing_keys ORDER BY created_at DESC");
+      "SELECT kid, alg, private_pem, created_at, active FROM signing_keys "
+      "ORDER BY created_at DESC, rowid DESC");  // same second: the later insert is newer
   std::vector<KeyRecord> out;
   while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.int64(4) != 0});
   return out;

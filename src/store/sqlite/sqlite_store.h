@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "store/resource_store.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/stores.h"
 
@@ -17,7 +18,8 @@ class SqliteStore final : public Transactional,
                           public GrantStore,
                           public KeyStore,
                           public AuditStore,
-                          public PatientDirectory {
+                          public PatientDirectory,
+                          public ResourceStore {
  public:
   // Opens (creating if needed) and migrates the database.
   static core::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
@@ -68,6 +70,17 @@ class SqliteStore final : public Transactional,
 
   std::optional<PatientSummary> find_patient(std::string_view id) override;
   std::vector<PatientSummary> list_patients(int limit) override;
+
+  // ResourceStore (sqlite_resource_store.cc)
+  core::Result<ResourceRow> put_resource(const ResourceWrite& write) override;
+  core::Result<ResourceRow> delete_resource(std::string_view type, std::string_view id,
+                                            std::int64_t now_ms) override;
+  std::optional<ResourceRow> read_resource(std::string_view type, std::string_view id) override;
+  std::int64_t resource_version(std::string_view type, std::string_view id) override;
+  std::optional<ResourceRow> vread_resource(std::string_view type, std::string_view id,
+                                            std::int64_t version) override;
+  std::vector<ResourceRow> resource_history(std::string_view type, std::string_view id) override;
+  SearchResult search_resources(const SearchQuery& query) override;
 
   // The migrations, in order; exposed for the PostgreSQL port and for tests.
   static const std::vector<std::string_view>& migrations();
