@@ -11,7 +11,7 @@ DEMO_PORT ?= 8080
 APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   libboost-dev nlohmann-json3-dev libssl-dev libsodium-dev libsqlite3-dev sqlite3 \
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
-  libbenchmark-dev openssl nodejs npm
+  libbenchmark-dev openssl nodejs npm chromium
 
 .PHONY: all deps build test unit-test e2e-test asan-test demo bench clean
 
