@@ -288,7 +288,9 @@ Outcome<ParsedSearch> parse_search(std::string_view type,
   std::vector<Filter> groups;
   std::size_t leaves = 0;
 
-  for (const auto& [raw_name, raw_value] : params) {
+  for (const auto& param : params) {
+    const std::string& raw_name = param.first;  // not a structured binding: lambdas capture these
+    const std::string& raw_value = param.second;
     if (raw_value.empty()) continue;  // an empty value is no constraint
     const std::string_view full(raw_name);
     const std::size_t colon = full.find(':');

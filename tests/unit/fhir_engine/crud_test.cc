@@ -312,7 +312,7 @@ TEST_F(Crud, PreferReturnMinimalSendsNoBody) {
 
 TEST_F(Crud, CapabilityStatementAdvertisesSmartSecurityAndTypes) {
   http::Response res = engine_->capability_statement();
-  ASSERT_EQ(res.result_int(), 200);
+  ASSERT_EQ(res.result_int(), 200u);
   json cs = json::parse(res.body());
   EXPECT_EQ(cs["resourceType"], "CapabilityStatement");
   EXPECT_EQ(cs["status"], "active");

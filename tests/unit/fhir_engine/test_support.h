@@ -192,7 +192,7 @@ class EngineTest : public ::testing::Test {
     EngineResult r = engine_->handle(ctx, path, policy);
     last_summary_ = r.summary;
     Reply out;
-    out.status = r.response.result_int();
+    out.status = static_cast<int>(r.response.result_int());
     out.raw = r.response;
     if (!r.response.body().empty()) {
       out.body = json::parse(r.response.body(), nullptr, false);
