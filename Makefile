@@ -42,8 +42,7 @@ e2e-test: build
 	TESSERA_BIN=$(CURDIR)/$(BUILD)/apps/tessera/tessera bash tests/e2e/run.sh
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON \
-	  -DCMAKE_CXX_COMPILER=clang++
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON
 
 asan-test: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -55,7 +54,8 @@ test: unit-test e2e-test asan-test
 
 # The demo: authz + FHIR in one process on loopback, embedded SQLite, generated demo data.
 demo: build
-	bash scripts/demo.sh $(BUILD)/apps/tessera/tessera $(DEMO_PORT) $(DEMO_DIR)
+	bash apps/sample/build.sh apps/dist
+	bash scripts/demo.sh $(BUILD)/apps/tessera/tessera $(DEMO_PORT) $(DEMO_DIR) --apps-dir apps/dist
 
 bench:
 	bash bench/run.sh
