@@ -44,7 +44,7 @@ std::tm utc(std::int64_t epoch_ms) {
 std::string format_instant(std::int64_t epoch_ms) {
   const std::tm tm = utc(epoch_ms);
   const auto millis = static_cast<int>(((epoch_ms % 1000) + 1000) % 1000);
-  std::array<char, 40> buf{};
+  std::array<char, 96> buf{};  // room for any int, so -Wformat-truncation is satisfied
   std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   return buf.data();
@@ -55,7 +55,7 @@ std::string http_date(std::int64_t epoch_ms) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const std::tm tm = utc(epoch_ms);
-  std::array<char, 40> buf{};
+  std::array<char, 96> buf{};  // room for any int, so -Wformat-truncation is satisfied
   std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
                 kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900,
                 tm.tm_hour, tm.tm_min, tm.tm_sec);

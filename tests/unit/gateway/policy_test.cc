@@ -324,10 +324,14 @@ TEST(Policy, PractitionerSettingComesFromConfig) {
   EXPECT_TRUE(IntrospectionPolicy(in, cfg).decide("Patient", Interaction::kRead).allowed);
 }
 
-TEST(Policy, FhirUserReferenceIsTypeSlashId) {
+TEST(Policy, FhirUserReferenceIsTypeSlashIdWhenTheFhirUserScopeWasGranted) {
   Introspection in;
   in.fhir_user = "https://ehr.example/fhir/Practitioner/9";
+  in.scope = "openid fhirUser user/*.rs";
   EXPECT_EQ(IntrospectionPolicy(in, true).fhir_user_reference(), "Practitioner/9");
+  in.scope = "openid user/*.rs";  // not granted: the scopes alone decide
+  EXPECT_EQ(IntrospectionPolicy(in, true).fhir_user_reference(), "");
+  in.scope = "openid fhirUser user/*.rs";
   in.fhir_user = "";
   EXPECT_EQ(IntrospectionPolicy(in, true).fhir_user_reference(), "");
 }
