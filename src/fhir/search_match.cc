@@ -6,40 +6,6 @@
 namespace tessera::fhir {
 namespace {
 
-// A token search value split on its first unescaped '|' ("\|" unescaped); no '|' means
-// has_system = false.
-struct TokenQuery {
-  bool has_system = false;
-  std::string system;
-  std::string code;
-};
-
-TokenQuery parse_token(std::string_view v) {
-  TokenQuery q;
-  std::string* out = &q.code;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') {
-      out->push_back('|');
-      ++i;
-    } else if (v[i] == '|' && !q.has_system) {
-      q.has_system = true;
-      q.system = std::move(q.code);
-      q.code.clear();
-    } else {
-      out->push_back(v[i]);
-    }
-  }
-  return q;
-}
-
-std::string unescape_bar(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') ++i;
-    out.push_back(v[i]);
-  }
-  return out;
-}
 
 bool date_matches(const IndexEntry& row, std::string_view value) {
   std::string_view prefix = "eq";
@@ -139,6 +105,33 @@ bool resource_matches(const nlohmann::json& resource, std::string_view param,
     }
   }
   return false;
+}
+
+TokenQuery parse_token(std::string_view v) {
+  TokenQuery q;
+  std::string* out = &q.code;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') {
+      out->push_back('|');
+      ++i;
+    } else if (v[i] == '|' && !q.has_system) {
+      q.has_system = true;
+      q.system = std::move(q.code);
+      q.code.clear();
+    } else {
+      out->push_back(v[i]);
+    }
+  }
+  return q;
+}
+
+std::string unescape_bar(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') ++i;
+    out.push_back(v[i]);
+  }
+  return out;
 }
 
 }  // namespace tessera::fhir

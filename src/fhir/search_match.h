@@ -17,6 +17,17 @@ namespace tessera::fhir {
 // from each part, except that "\|" stays escaped so token values can still be split on '|'.
 std::vector<std::string> split_search_values(std::string_view value);
 
+// A token search value split on its first unescaped '|' ("\|" is a literal bar); no '|' means
+// has_system = false.
+struct TokenQuery {
+  bool has_system = false;
+  std::string system;
+  std::string code;
+};
+TokenQuery parse_token(std::string_view v);
+// The value with "\|" unescaped.
+std::string unescape_bar(std::string_view v);
+
 // Does one row satisfy one search value (one part of split_search_values) of its parameter?
 //  token:     "code" (any system), "system|code", "|code" (no system), "system|" (any code)
 //  reference: "Type/id", absolute ".../Type/id", or a bare "id" (any type)

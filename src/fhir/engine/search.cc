@@ -23,41 +23,7 @@ Filter leaf(K kind, std::string param) {
   return f;
 }
 
-// ---- value parsing, mirroring fhir/search_match.cc ----
-
-struct TokenQuery {
-  bool has_system = false;
-  std::string system;
-  std::string code;
-};
-
-// Split on the first unescaped '|' ("\|" is a literal bar), as row_matches does.
-TokenQuery parse_token(std::string_view v) {
-  TokenQuery q;
-  std::string* out = &q.code;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') {
-      out->push_back('|');
-      ++i;
-    } else if (v[i] == '|' && !q.has_system) {
-      q.has_system = true;
-      q.system = std::move(q.code);
-      q.code.clear();
-    } else {
-      out->push_back(v[i]);
-    }
-  }
-  return q;
-}
-
-std::string unescape_bar(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '|') ++i;
-    out.push_back(v[i]);
-  }
-  return out;
-}
+// Token values are parsed as fhir/search_match.h does (parse_token, unescape_bar).
 
 std::optional<DateCompare> date_prefix(std::string_view p) {
   static constexpr std::pair<std::string_view, DateCompare> kPrefixes[] = {
