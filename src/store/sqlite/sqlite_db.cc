@@ -91,8 +91,18 @@ class Checkpointer {
 std::mutex g_checkpointers_mu;
 std::unordered_map<std::uint64_t, std::unique_ptr<Checkpointer>> g_checkpointers;
 
-int on_wal_commit(void* checkpointer, sqlite3*, const char*, int wal_pages) {
-  if (wal_pages >= kCheckpointPages) static_cast<Checkpointer*>(checkpointer)->request();
+// The WAL only restarts (is reused from its start) when a writer finds it fully checkpointed,
+// which a background checkpoint never achieves while commits keep arriving. So past this size the
+// committing connection checkpoints in line, as SQLite's own auto-checkpoint does at 1000 pages;
+// by then the background passes have copied almost every frame, and the WAL stays bounded.
+constexpr int kInlineCheckpointPages = 4 * kCheckpointPages;
+
+int on_wal_commit(void* checkpointer, sqlite3* db, const char* name, int wal_pages) {
+  if (wal_pages >= kInlineCheckpointPages) {
+    (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (wal_pages >= kCheckpointPages) {
+    static_cast<Checkpointer*>(checkpointer)->request();
+  }
   return SQLITE_OK;
 }
 }  // namespace
