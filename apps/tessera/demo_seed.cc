@@ -23,21 +23,36 @@ int seed_demo(store::SqliteStore& store, const core::Clock& clock, const std::st
   const std::string app_scopes =
       "openid fhirUser launch launch/patient offline_access online_access patient/*.cruds "
       "patient/*.rs patient/*.read user/*.rs user/*.cruds";
-  admin::ClientSpec app{"demo-app", "Tessera Sample App", "public",
+  admin::ClientSpec app{"demo-app",
+                        "Tessera Sample App",
+                        "public",
                         {base_url + "/apps/sample/index.html", "http://127.0.0.1:9/callback"},
-                        app_scopes, {}, base_url + "/apps/sample/launch.html", ""};
+                        app_scopes,
+                        {},
+                        base_url + "/apps/sample/launch.html",
+                        ""};
   check(admin::add_client(store, app, clock));
-  admin::ClientSpec conf{"demo-clinic", "Demo Clinic Portal", "confidential",
-                         {base_url + "/apps/sample/index.html"}, app_scopes, {}, "",
+  admin::ClientSpec conf{"demo-clinic",
+                         "Demo Clinic Portal",
+                         "confidential",
+                         {base_url + "/apps/sample/index.html"},
+                         app_scopes,
+                         {},
+                         "",
                          kDemoConfidentialSecret};
   check(admin::add_client(store, conf, clock));
-  admin::ClientSpec rs{kDemoFhirClientId, "Tessera FHIR server", "resource-server", {},
-                       "__introspect", {}, "", kDemoFhirClientSecret};
+  admin::ClientSpec rs{
+      kDemoFhirClientId,    "Tessera FHIR server", "resource-server", {}, "__introspect", {}, "",
+      kDemoFhirClientSecret};
   check(admin::add_client(store, rs, clock));
 
-  check(admin::add_user(store, {"parent", "parent-demo", "Patient/demo-parent", "Maria Alvarez", false}, clock));
-  check(admin::add_user(store, {"patient", "patient-demo", "Patient/demo-solo", "James Okafor", false}, clock));
-  check(admin::add_user(store, {"doctor", "doctor-demo", "Practitioner/demo-practitioner", "Dr. Elena Chen", true}, clock));
+  check(admin::add_user(
+      store, {"parent", "parent-demo", "Patient/demo-parent", "Maria Alvarez", false}, clock));
+  check(admin::add_user(
+      store, {"patient", "patient-demo", "Patient/demo-solo", "James Okafor", false}, clock));
+  check(admin::add_user(
+      store, {"doctor", "doctor-demo", "Practitioner/demo-practitioner", "Dr. Elena Chen", true},
+      clock));
   check(admin::grant_access(store, "parent", "demo-parent", "self", clock));
   check(admin::grant_access(store, "parent", "demo-child-1", "parent", clock));
   check(admin::grant_access(store, "parent", "demo-child-2", "parent", clock));

@@ -12,7 +12,8 @@ namespace tessera::app {
 // refuses production mode while the demo clients exist).
 inline constexpr const char* kDemoFhirClientId = "demo-fhir";
 inline constexpr const char* kDemoFhirClientSecret = "demo-fhir-secret-not-for-production-use-0001";
-inline constexpr const char* kDemoConfidentialSecret = "demo-clinic-secret-not-for-production-use-01";
+inline constexpr const char* kDemoConfidentialSecret =
+    "demo-clinic-secret-not-for-production-use-01";
 
 int seed_demo(store::SqliteStore& store, const core::Clock& clock, const std::string& base_url);
 

@@ -1,22 +1,22 @@
 #include "serve.h"
 
-#include <csignal>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <iostream>
 #include <thread>
 
 #include "core/clock.h"
+#include "demo_seed.h"
 #include "http/client.h"
 #include "http/router.h"
 #include "http/static_files.h"
 #include "oauth/authorization_server.h"
 #include "oauth/key_ring.h"
 #include "store/sqlite/sqlite_store.h"
-#include "demo_seed.h"
 #include "web/interaction_pages.h"
 #include "web/launcher_pages.h"
 #ifdef TESSERA_WITH_FHIR
@@ -101,7 +101,8 @@ int serve(const config::Config& base_config, const std::string& role) {
       return 1;
     }
     keys = std::make_unique<oauth::KeyRing>(std::move(ring.value()));
-    oauth::AuthzDeps deps{config, store, store, store, store, store, store, store, store, *keys, clock};
+    oauth::AuthzDeps deps{config, store, store, store, store, store,
+                          store,  store, store, *keys, clock};
     as = std::make_unique<oauth::AuthorizationServer>(deps);
     as->register_routes(router);
     web::register_interaction_routes(router, *as);
@@ -132,7 +133,8 @@ int serve(const config::Config& base_config, const std::string& role) {
     engine = std::make_unique<fhir::SqliteFhirEngine>(store, config.fhir, clock);
     introspection = std::make_unique<gateway::HttpIntrospectionClient>(config.fhir);
     cache = std::make_unique<gateway::TokenCache>(config.fhir, clock);
-    gw = std::make_unique<gateway::Gateway>(config.fhir, *introspection, *cache, *engine, store, clock);
+    gw = std::make_unique<gateway::Gateway>(config.fhir, *introspection, *cache, *engine, store,
+                                            clock);
     gw->register_routes(router, path_of(config.fhir.base_url));
   }
 #endif
@@ -155,7 +157,8 @@ int serve(const config::Config& base_config, const std::string& role) {
     server = std::make_unique<http::Server>(opts, router.handler());
     server->listen();
   } catch (const std::exception& e) {
-    std::cerr << "error: cannot listen on " << opts.address << ":" << opts.port << ": " << e.what() << "\n";
+    std::cerr << "error: cannot listen on " << opts.address << ":" << opts.port << ": " << e.what()
+              << "\n";
     return 1;
   }
 
@@ -199,16 +202,17 @@ int serve(const config::Config& base_config, const std::string& role) {
     std::cout << "  apps:     " << config.server.public_url << "/apps/" << std::endl;
   if (config.demo()) {
     const auto& b = config.server.public_url;
-    std::cout << "\nTessera demo is running (demo mode: published passwords, never for real data).\n"
-              << "  Sample app:     " << b << "/apps/sample/standalone.html\n"
-              << "  EHR launcher:   " << b << "/launcher\n"
-              << "  SMART config:   " << b << "/.well-known/smart-configuration\n"
-              << "  FHIR metadata:  " << config.fhir.base_url << "/metadata\n"
-              << "  Logins (username / password):\n"
-              << "    parent  / parent-demo   Maria Alvarez, proxy for her children Lucas and Sofia\n"
-              << "    patient / patient-demo  James Okafor, only himself\n"
-              << "    doctor  / doctor-demo   Dr. Elena Chen, practitioner: every patient\n"
-              << "  Stop with Ctrl-C." << std::endl;
+    std::cout
+        << "\nTessera demo is running (demo mode: published passwords, never for real data).\n"
+        << "  Sample app:     " << b << "/apps/sample/standalone.html\n"
+        << "  EHR launcher:   " << b << "/launcher\n"
+        << "  SMART config:   " << b << "/.well-known/smart-configuration\n"
+        << "  FHIR metadata:  " << config.fhir.base_url << "/metadata\n"
+        << "  Logins (username / password):\n"
+        << "    parent  / parent-demo   Maria Alvarez, proxy for her children Lucas and Sofia\n"
+        << "    patient / patient-demo  James Okafor, only himself\n"
+        << "    doctor  / doctor-demo   Dr. Elena Chen, practitioner: every patient\n"
+        << "  Stop with Ctrl-C." << std::endl;
   }
   spdlog::info("serving role={} port={}", role, server->port());
 

@@ -12,7 +12,9 @@ namespace tessera::admin {
 using core::ErrorCode;
 
 namespace {
-core::Error bad(std::string msg) { return core::make_error(ErrorCode::kBadRequest, std::move(msg)); }
+core::Error bad(std::string msg) {
+  return core::make_error(ErrorCode::kBadRequest, std::move(msg));
+}
 
 bool valid_id(const std::string& s) {
   if (s.empty() || s.size() > 128) return false;
@@ -25,8 +27,8 @@ bool valid_id(const std::string& s) {
 }
 
 bool absolute_url(const std::string& u) {
-  return (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0) && u.find('#') == std::string::npos &&
-         u.find(' ') == std::string::npos;
+  return (u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0) &&
+         u.find('#') == std::string::npos && u.find(' ') == std::string::npos;
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep = " ") {
@@ -53,21 +55,27 @@ core::Result<std::string> rotate_key(store::SqliteStore& store, const core::Cloc
 std::string list_keys(store::SqliteStore& store) {
   std::ostringstream out;
   for (const auto& k : store.list_keys())
-    out << k.kid << "  " << k.alg << "  " << (k.active ? "active" : "inactive") << "  created " << k.created_at << "\n";
+    out << k.kid << "  " << k.alg << "  " << (k.active ? "active" : "inactive") << "  created "
+        << k.created_at << "\n";
   return out.str();
 }
 
-core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSpec& spec, const core::Clock& clock) {
+core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSpec& spec,
+                                       const core::Clock& clock) {
   auto type = store::client_type_from_string(spec.type);
   if (!type) return bad("--type must be public, confidential or resource-server");
   store::ClientRecord c;
-  c.client_id = spec.client_id.empty() ? "app-" + oauth::new_credential("").substr(0, 12) : spec.client_id;
-  if (!valid_id(c.client_id)) return bad("client id may use letters, digits, '-', '.', '_' (1-128 characters)");
+  c.client_id =
+      spec.client_id.empty() ? "app-" + oauth::new_credential("").substr(0, 12) : spec.client_id;
+  if (!valid_id(c.client_id))
+    return bad("client id may use letters, digits, '-', '.', '_' (1-128 characters)");
   c.name = spec.name.empty() ? c.client_id : spec.name;
   c.type = *type;
   for (const auto& u : spec.redirect_uris)
-    if (!absolute_url(u)) return bad("redirect URI must be an absolute http(s) URL without fragment: " + u);
-  if (!spec.launch_uri.empty() && !absolute_url(spec.launch_uri)) return bad("launch URI must be an absolute http(s) URL");
+    if (!absolute_url(u))
+      return bad("redirect URI must be an absolute http(s) URL without fragment: " + u);
+  if (!spec.launch_uri.empty() && !absolute_url(spec.launch_uri))
+    return bad("launch URI must be an absolute http(s) URL");
   c.redirect_uris = spec.redirect_uris;
   c.launch_uri = spec.launch_uri;
   auto scopes = scopes::ScopeSet::parse(spec.scope);
@@ -75,9 +83,15 @@ core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSp
   c.grant_types = spec.grant_types;
   if (c.grant_types.empty()) {
     switch (c.type) {
-      case store::ClientType::kPublic: c.grant_types = {"authorization_code", "refresh_token"}; break;
-      case store::ClientType::kConfidential: c.grant_types = {"authorization_code", "refresh_token"}; break;
-      case store::ClientType::kResourceServer: c.grant_types = {"client_credentials"}; break;
+      case store::ClientType::kPublic:
+        c.grant_types = {"authorization_code", "refresh_token"};
+        break;
+      case store::ClientType::kConfidential:
+        c.grant_types = {"authorization_code", "refresh_token"};
+        break;
+      case store::ClientType::kResourceServer:
+        c.grant_types = {"client_credentials"};
+        break;
     }
   }
   for (const auto& g : c.grant_types) {
@@ -86,8 +100,10 @@ core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSp
     if (g == "client_credentials" && c.type == store::ClientType::kPublic)
       return bad("public clients cannot use client_credentials");
   }
-  bool needs_redirect = std::find(c.grant_types.begin(), c.grant_types.end(), "authorization_code") != c.grant_types.end();
-  if (needs_redirect && c.redirect_uris.empty()) return bad("at least one --redirect-uri is needed for the authorization code grant");
+  bool needs_redirect = std::find(c.grant_types.begin(), c.grant_types.end(),
+                                  "authorization_code") != c.grant_types.end();
+  if (needs_redirect && c.redirect_uris.empty())
+    return bad("at least one --redirect-uri is needed for the authorization code grant");
   if (c.type == store::ClientType::kResourceServer && c.scope.empty()) c.scope = "__introspect";
   std::string secret;
   if (c.type != store::ClientType::kPublic) {
@@ -131,7 +147,8 @@ core::Result<std::string> remove_client(store::ClientStore& store, const std::st
   return "removed client " + id + "\n";
 }
 
-core::Result<std::string> add_user(store::UserStore& store, const UserSpec& spec, const core::Clock& clock) {
+core::Result<std::string> add_user(store::UserStore& store, const UserSpec& spec,
+                                   const core::Clock& clock) {
   if (!valid_id(spec.username)) return bad("username may use letters, digits, '-', '.', '_'");
   if (!spec.fhir_user.empty()) {
     auto slash = spec.fhir_user.find('/');
@@ -139,13 +156,15 @@ core::Result<std::string> add_user(store::UserStore& store, const UserSpec& spec
     if (slash == std::string::npos || slash + 1 >= spec.fhir_user.size() ||
         (type != "Patient" && type != "Practitioner" && type != "RelatedPerson" &&
          type != "PractitionerRole" && type != "Person")) {
-      return bad("--fhir-user must be Patient/<id>, Practitioner/<id>, PractitionerRole/<id>, RelatedPerson/<id> or Person/<id>");
+      return bad(
+          "--fhir-user must be Patient/<id>, Practitioner/<id>, PractitionerRole/<id>, "
+          "RelatedPerson/<id> or Person/<id>");
     }
   }
   auto hash = oauth::hash_password(spec.password);
   if (!hash) return hash.error();
-  store::UserRecord u{spec.username, hash.value(), spec.fhir_user, spec.display_name, spec.can_launch,
-                      clock.now_seconds()};
+  store::UserRecord u{spec.username,     hash.value(),    spec.fhir_user,
+                      spec.display_name, spec.can_launch, clock.now_seconds()};
   if (auto st = store.add_user(u); !st) return st.error();
   return "added user " + spec.username + "\n";
 }
@@ -159,29 +178,37 @@ std::string list_users(store::UserStore& store) {
 }
 
 core::Result<std::string> remove_user(store::UserStore& store, const std::string& username) {
-  if (!store.remove_user(username)) return core::make_error(ErrorCode::kNotFound, "no user " + username);
+  if (!store.remove_user(username))
+    return core::make_error(ErrorCode::kNotFound, "no user " + username);
   return "removed user " + username + "\n";
 }
 
 core::Result<std::string> grant_access(store::UserStore& store, const std::string& username,
-                                       const std::string& patient_id, const std::string& relationship,
-                                       const core::Clock& clock) {
-  if (!store.find_user(username)) return core::make_error(ErrorCode::kNotFound, "no user " + username);
+                                       const std::string& patient_id,
+                                       const std::string& relationship, const core::Clock& clock) {
+  if (!store.find_user(username))
+    return core::make_error(ErrorCode::kNotFound, "no user " + username);
   if (patient_id != "*" && !valid_id(patient_id)) return bad("patient id is not a valid FHIR id");
-  if (relationship.empty()) return bad("--relationship is required (self, parent, guardian, caregiver, practitioner, ...)");
-  if (auto st = store.grant_access({username, patient_id, relationship, clock.now_seconds()}); !st) return st.error();
-  return "user " + username + " may act for " + (patient_id == "*" ? "all patients" : "patient " + patient_id) +
-         " (" + relationship + ")\n";
+  if (relationship.empty())
+    return bad("--relationship is required (self, parent, guardian, caregiver, practitioner, ...)");
+  if (auto st = store.grant_access({username, patient_id, relationship, clock.now_seconds()}); !st)
+    return st.error();
+  return "user " + username + " may act for " +
+         (patient_id == "*" ? "all patients" : "patient " + patient_id) + " (" + relationship +
+         ")\n";
 }
 
-core::Result<std::string> revoke_access(store::UserStore& store, const std::string& username, const std::string& patient_id) {
-  if (!store.revoke_access(username, patient_id)) return core::make_error(ErrorCode::kNotFound, "no such access");
+core::Result<std::string> revoke_access(store::UserStore& store, const std::string& username,
+                                        const std::string& patient_id) {
+  if (!store.revoke_access(username, patient_id))
+    return core::make_error(ErrorCode::kNotFound, "no such access");
   return "revoked access of " + username + " to " + patient_id + "\n";
 }
 
 std::string list_access(store::UserStore& store, const std::string& username) {
   std::ostringstream out;
-  for (const auto& a : store.list_access(username)) out << a.username << "\t" << a.patient_id << "\t" << a.relationship << "\n";
+  for (const auto& a : store.list_access(username))
+    out << a.username << "\t" << a.patient_id << "\t" << a.relationship << "\n";
   return out.str();
 }
 
@@ -200,7 +227,8 @@ core::Result<nlohmann::json> launch_context(const LaunchSpec& s) {
       return it != item.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
     };
     for (const auto& item : fc) {  // CTX-5, CTX-6
-      if (!item.is_object() || !(item.contains("reference") || item.contains("canonical") || item.contains("identifier")))
+      if (!item.is_object() || !(item.contains("reference") || item.contains("canonical") ||
+                                 item.contains("identifier")))
         return bad("--fhir-context items need reference, canonical or identifier");
       // CTX-5: reference and canonical are strings, identifier an Identifier object, role a URI.
       if ((item.contains("reference") && !non_empty_string(item, "reference")) ||
@@ -219,8 +247,9 @@ core::Result<nlohmann::json> launch_context(const LaunchSpec& s) {
                                   ref.rfind("Encounter/", 0) == 0 || type == "Patient" ||
                                   type == "Encounter";
       if (launch_role && patient_or_encounter)
-        return bad("--fhir-context: the launch patient and encounter go in --patient and "
-                   "--encounter; other Patient or Encounter items need a role");
+        return bad(
+            "--fhir-context: the launch patient and encounter go in --patient and "
+            "--encounter; other Patient or Encounter items need a role");
     }
     ctx["fhirContext"] = fc;
   }
@@ -235,19 +264,27 @@ std::string list_audit(store::AuditStore& store, const store::AuditQuery& q, boo
   std::ostringstream out;
   for (const auto& a : store.list_audit(q)) {
     if (json) {
-      out << nlohmann::json{{"id", a.id},           {"time", a.time},
-                            {"event", a.event},     {"client_id", a.client_id},
-                            {"sub", a.subject},     {"fhirUser", a.fhir_user},
-                            {"patient", a.patient}, {"on_behalf_of", a.on_behalf_of},
-                            {"interaction", a.interaction}, {"resource_type", a.resource_type},
-                            {"resource_id", a.resource_id}, {"outcome", a.outcome},
-                            {"status", a.status},   {"detail", a.detail}}
+      out << nlohmann::json{{"id", a.id},
+                            {"time", a.time},
+                            {"event", a.event},
+                            {"client_id", a.client_id},
+                            {"sub", a.subject},
+                            {"fhirUser", a.fhir_user},
+                            {"patient", a.patient},
+                            {"on_behalf_of", a.on_behalf_of},
+                            {"interaction", a.interaction},
+                            {"resource_type", a.resource_type},
+                            {"resource_id", a.resource_id},
+                            {"outcome", a.outcome},
+                            {"status", a.status},
+                            {"detail", a.detail}}
                  .dump()
           << "\n";
     } else {
       out << a.time << "\t" << a.event << "\tclient=" << a.client_id << "\tsub=" << a.subject
           << "\tpatient=" << a.patient << "\t" << a.interaction << " " << a.resource_type
-          << (a.resource_id.empty() ? "" : "/" + a.resource_id) << "\t" << a.outcome << " " << a.status << "\n";
+          << (a.resource_id.empty() ? "" : "/" + a.resource_id) << "\t" << a.outcome << " "
+          << a.status << "\n";
     }
   }
   return out.str();

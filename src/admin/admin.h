@@ -4,7 +4,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -35,7 +34,8 @@ core::Result<std::string> init(store::SqliteStore& store, const core::Clock& clo
 core::Result<std::string> rotate_key(store::SqliteStore& store, const core::Clock& clock);
 std::string list_keys(store::SqliteStore& store);
 
-core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSpec& spec, const core::Clock& clock);
+core::Result<ClientCreated> add_client(store::ClientStore& store, const ClientSpec& spec,
+                                       const core::Clock& clock);
 std::string format_client(const store::ClientRecord& c);
 std::string list_clients(store::ClientStore& store);
 core::Result<std::string> show_client(store::ClientStore& store, const std::string& id);
@@ -45,13 +45,14 @@ struct UserSpec {
   std::string username, password, fhir_user, display_name;
   bool can_launch = false;
 };
-core::Result<std::string> add_user(store::UserStore& store, const UserSpec& spec, const core::Clock& clock);
+core::Result<std::string> add_user(store::UserStore& store, const UserSpec& spec,
+                                   const core::Clock& clock);
 std::string list_users(store::UserStore& store);
 core::Result<std::string> remove_user(store::UserStore& store, const std::string& username);
 
 core::Result<std::string> grant_access(store::UserStore& store, const std::string& username,
-                                       const std::string& patient_id, const std::string& relationship,
-                                       const core::Clock& clock);
+                                       const std::string& patient_id,
+                                       const std::string& relationship, const core::Clock& clock);
 core::Result<std::string> revoke_access(store::UserStore& store, const std::string& username,
                                         const std::string& patient_id);
 std::string list_access(store::UserStore& store, const std::string& username);

@@ -25,7 +25,8 @@ bool split_listen(const std::string& v, std::string& addr, std::uint16_t& port) 
   auto colon = v.rfind(':');
   if (colon == std::string::npos) return false;
   addr = v.substr(0, colon);
-  if (!addr.empty() && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+  if (!addr.empty() && addr.front() == '[' && addr.back() == ']')
+    addr = addr.substr(1, addr.size() - 2);
   unsigned p = 0;
   auto s = v.substr(colon + 1);
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), p);
@@ -41,8 +42,10 @@ class Reader {
   void str(std::string_view key, std::string& out) {
     auto node = t_.at_path(key);
     if (!node) return;
-    if (auto v = node.value<std::string>()) out = *v;
-    else errors_.push_back(std::string(key) + ": expected a string");
+    if (auto v = node.value<std::string>())
+      out = *v;
+    else
+      errors_.push_back(std::string(key) + ": expected a string");
   }
   template <class Int>
   void integer(std::string_view key, Int& out, std::int64_t lo, std::int64_t hi) {
@@ -66,8 +69,10 @@ class Reader {
   void boolean(std::string_view key, bool& out) {
     auto node = t_.at_path(key);
     if (!node) return;
-    if (auto v = node.value_exact<bool>()) out = *v;  // `1` is not a boolean
-    else errors_.push_back(std::string(key) + ": expected true or false");
+    if (auto v = node.value_exact<bool>())
+      out = *v;  // `1` is not a boolean
+    else
+      errors_.push_back(std::string(key) + ": expected true or false");
   }
   void strings(std::string_view key, std::vector<std::string>& out) {
     auto node = t_.at_path(key);
@@ -83,8 +88,10 @@ class Reader {
     }
     out.clear();
     for (auto& e : *arr) {
-      if (auto s = e.value<std::string>()) out.push_back(*s);
-      else errors_.push_back(std::string(key) + ": expected an array of strings");
+      if (auto s = e.value<std::string>())
+        out.push_back(*s);
+      else
+        errors_.push_back(std::string(key) + ": expected an array of strings");
     }
   }
   // Keys we do not know are errors: a typo must not silently fall back to a default.
@@ -118,9 +125,11 @@ class Reader {
 
 std::vector<std::string> validate(const Config& c) {
   std::vector<std::string> e;
-  if (c.mode != "production" && c.mode != "demo") e.push_back("mode: must be \"production\" or \"demo\"");
+  if (c.mode != "production" && c.mode != "demo")
+    e.push_back("mode: must be \"production\" or \"demo\"");
   if (c.database.empty()) e.push_back("database: must not be empty");
-  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
   if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end())
     e.push_back("log.level: must be one of trace, debug, info, warn, error, critical, off");
   if (!is_http_url(c.server.public_url)) e.push_back("server.public_url: must be an http(s) URL");
@@ -131,7 +140,8 @@ std::vector<std::string> validate(const Config& c) {
   }
   if (!c.server.apps_dir.empty() && !std::filesystem::is_directory(c.server.apps_dir))
     e.push_back("server.apps_dir: not a directory: " + c.server.apps_dir);
-  if (c.authz.fhir_audiences.empty()) e.push_back("authz.fhir_audiences: at least one FHIR base URL is needed");
+  if (c.authz.fhir_audiences.empty())
+    e.push_back("authz.fhir_audiences: at least one FHIR base URL is needed");
   for (const auto& a : c.authz.fhir_audiences)
     if (!is_http_url(a)) e.push_back("authz.fhir_audiences: not an http(s) URL: " + a);
   if (c.authz.access_token_ttl.count() < 1 || c.authz.access_token_ttl.count() > 3600)
@@ -167,20 +177,46 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
       return core::make_error(core::ErrorCode::kBadRequest, msg.str());
     }
     Reader r(t, errors);
-    r.check_unknown({"server", "authz", "fhir", "log"},
-                    {"mode", "database", "log.level", "log.json", "server.listen", "server.public_url",
-                     "server.threads", "server.header_limit", "server.body_limit",
-                     "server.read_timeout_ms", "server.idle_timeout_ms", "server.tls_cert",
-                     "server.tls_key", "server.apps_dir", "authz.issuer", "authz.fhir_audiences",
-                     "authz.access_token_ttl", "authz.refresh_token_ttl", "authz.code_ttl",
-                     "authz.backend_token_ttl", "authz.launch_ttl", "authz.interaction_ttl",
-                     "authz.session_ttl", "authz.purge_interval", "authz.max_login_failures",
-                     "authz.login_lockout", "authz.launcher_enabled", "fhir.base_url",
-                     "fhir.authorization_server", "fhir.introspection_url", "fhir.client_id",
-                     "fhir.client_secret", "fhir.client_secret_file", "fhir.cache_ttl_ms",
-                     "fhir.negative_cache_ttl_ms", "fhir.cache_max_entries",
-                     "fhir.introspection_timeout_ms", "fhir.practitioner_all_patients",
-                     "fhir.default_page_size", "fhir.max_page_size"});
+    r.check_unknown({"server", "authz", "fhir", "log"}, {"mode",
+                                                         "database",
+                                                         "log.level",
+                                                         "log.json",
+                                                         "server.listen",
+                                                         "server.public_url",
+                                                         "server.threads",
+                                                         "server.header_limit",
+                                                         "server.body_limit",
+                                                         "server.read_timeout_ms",
+                                                         "server.idle_timeout_ms",
+                                                         "server.tls_cert",
+                                                         "server.tls_key",
+                                                         "server.apps_dir",
+                                                         "authz.issuer",
+                                                         "authz.fhir_audiences",
+                                                         "authz.access_token_ttl",
+                                                         "authz.refresh_token_ttl",
+                                                         "authz.code_ttl",
+                                                         "authz.backend_token_ttl",
+                                                         "authz.launch_ttl",
+                                                         "authz.interaction_ttl",
+                                                         "authz.session_ttl",
+                                                         "authz.purge_interval",
+                                                         "authz.max_login_failures",
+                                                         "authz.login_lockout",
+                                                         "authz.launcher_enabled",
+                                                         "fhir.base_url",
+                                                         "fhir.authorization_server",
+                                                         "fhir.introspection_url",
+                                                         "fhir.client_id",
+                                                         "fhir.client_secret",
+                                                         "fhir.client_secret_file",
+                                                         "fhir.cache_ttl_ms",
+                                                         "fhir.negative_cache_ttl_ms",
+                                                         "fhir.cache_max_entries",
+                                                         "fhir.introspection_timeout_ms",
+                                                         "fhir.practitioner_all_patients",
+                                                         "fhir.default_page_size",
+                                                         "fhir.max_page_size"});
     r.str("mode", c.mode);
     r.str("database", c.database);
     r.str("log.level", c.log_level);
@@ -250,8 +286,8 @@ core::Result<Config> load(const std::string& path, const Overrides& o) {
     bool tls = !c.server.tls_cert.empty();
     std::string host = c.server.listen_address == "0.0.0.0" ? "127.0.0.1" : c.server.listen_address;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    c.server.public_url = std::string(tls ? "https" : "http") + "://" + host + ":" +
-                          std::to_string(c.server.port);
+    c.server.public_url =
+        std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(c.server.port);
   }
   c.server.public_url = strip_slash(c.server.public_url);
   if (c.authz.issuer.empty()) c.authz.issuer = c.server.public_url;

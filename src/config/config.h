@@ -27,30 +27,30 @@ struct ServerConfig {
 };
 
 struct AuthzConfig {
-  std::string issuer;                       // = server.public_url unless set
-  std::vector<std::string> fhir_audiences;  // FHIR bases this AS protects (AUTHZ-8)
-  std::chrono::seconds access_token_ttl{3600};   // TOKEN-8: at most one hour
+  std::string issuer;                           // = server.public_url unless set
+  std::vector<std::string> fhir_audiences;      // FHIR bases this AS protects (AUTHZ-8)
+  std::chrono::seconds access_token_ttl{3600};  // TOKEN-8: at most one hour
   std::chrono::seconds refresh_token_ttl{90 * 24 * 3600};
-  std::chrono::seconds code_ttl{60};             // AUTHZ-10
-  std::chrono::seconds backend_token_ttl{300};   // BACKEND-9
+  std::chrono::seconds code_ttl{60};            // AUTHZ-10
+  std::chrono::seconds backend_token_ttl{300};  // BACKEND-9
   std::chrono::seconds launch_ttl{300};
   std::chrono::seconds interaction_ttl{900};
   std::chrono::seconds session_ttl{8 * 3600};
   std::chrono::seconds purge_interval{60};
-  int max_login_failures = 5;                    // then the username is locked for a while
+  int max_login_failures = 5;  // then the username is locked for a while
   std::chrono::seconds login_lockout{60};
-  bool launcher_enabled = false;                 // EHR launcher page
+  bool launcher_enabled = false;  // EHR launcher page
 };
 
 struct FhirConfig {
-  std::string base_url;             // this FHIR server's base, e.g. http://127.0.0.1:8080/fhir
-  std::string authorization_server; // AS base (issuer), for discovery and CapabilityStatement
-  std::string introspection_url;    // default: {authorization_server}/introspect
-  std::string client_id;            // resource-server credentials for introspection
+  std::string base_url;              // this FHIR server's base, e.g. http://127.0.0.1:8080/fhir
+  std::string authorization_server;  // AS base (issuer), for discovery and CapabilityStatement
+  std::string introspection_url;     // default: {authorization_server}/introspect
+  std::string client_id;             // resource-server credentials for introspection
   std::string client_secret;
-  std::string client_secret_file;   // alternative to client_secret
-  std::chrono::milliseconds cache_ttl{5000};          // positive introspection results
-  std::chrono::milliseconds negative_cache_ttl{1000}; // inactive results
+  std::string client_secret_file;                      // alternative to client_secret
+  std::chrono::milliseconds cache_ttl{5000};           // positive introspection results
+  std::chrono::milliseconds negative_cache_ttl{1000};  // inactive results
   std::size_t cache_max_entries = 100'000;
   std::chrono::milliseconds introspection_timeout{3000};
   bool practitioner_all_patients = true;
@@ -71,7 +71,7 @@ struct Config {
 
 // Command-line overrides, applied after the file ("" / 0 = not given).
 struct Overrides {
-  std::string listen;       // "addr:port"
+  std::string listen;  // "addr:port"
   std::string public_url;
   std::vector<std::string> fhir_audiences;
   std::string fhir_base_url;
@@ -84,7 +84,7 @@ struct Overrides {
   std::int64_t access_token_ttl = 0;
   std::int64_t code_ttl = 0;
   std::int64_t cache_ttl_ms = -1;
-  std::string apps_dir;     // --apps-dir
+  std::string apps_dir;  // --apps-dir
 };
 
 // Loads `path` (may be empty: defaults only), applies overrides, fills derived values and

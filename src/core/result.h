@@ -14,8 +14,8 @@ class [[nodiscard]] Result {
  public:
   // Default: an internal error (lets Result travel through futures and coroutines).
   Result() : v_(Error{ErrorCode::kInternal, "no result", {}}) {}
-  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}     // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

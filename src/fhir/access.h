@@ -32,7 +32,8 @@ struct Decision {
 class AccessPolicy {
  public:
   virtual ~AccessPolicy() = default;
-  virtual Decision decide(std::string_view resource_type, scopes::Interaction interaction) const = 0;
+  virtual Decision decide(std::string_view resource_type,
+                          scopes::Interaction interaction) const = 0;
   // The token's own FHIR user resource ("Practitioner/123"), always readable with the token, or "".
   virtual const std::string& fhir_user_reference() const = 0;
 };
@@ -51,7 +52,8 @@ class UnrestrictedPolicy final : public AccessPolicy {
 
 // What the engine reports back for the audit record.
 struct RequestSummary {
-  std::string interaction;    // "read", "vread", "search-type", "create", "update", "delete", "capabilities", ...
+  std::string interaction;  // "read", "vread", "search-type", "create", "update", "delete",
+                            // "capabilities", ...
   std::string resource_type;
   std::string resource_id;
 };

@@ -18,7 +18,8 @@ struct EngineResult {
 class FhirEngine {
  public:
   virtual ~FhirEngine() = default;
-  // `relative_path` is the path below the FHIR base ("" or "/" = base, "Patient/123", "metadata", ...).
+  // `relative_path` is the path below the FHIR base ("" or "/" = base, "Patient/123", "metadata",
+  // ...).
   virtual EngineResult handle(http::RequestContext& ctx, const std::string& relative_path,
                               const AccessPolicy& policy) = 0;
   // GET [base]/metadata needs no token (it is public); the gateway calls this directly.

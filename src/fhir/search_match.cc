@@ -6,7 +6,6 @@
 namespace tessera::fhir {
 namespace {
 
-
 bool date_matches(const IndexEntry& row, std::string_view value) {
   std::string_view prefix = "eq";
   if (value.size() > 2 && value[0] >= 'a' && value[0] <= 'z') {

@@ -54,7 +54,7 @@ class IntrospectionPolicy final : public fhir::AccessPolicy {
  private:
   scopes::ScopeSet scopes_;
   std::string patient_;
-  std::string fhir_user_;  // "Type/id" or ""
+  std::string fhir_user_;      // "Type/id" or ""
   std::string readable_user_;  // fhir_user_ when the fhirUser scope was granted
   // What a user/ grant reaches: nullopt = no permit; a value is the Permit's `patients`
   // (whose own nullopt means every patient).

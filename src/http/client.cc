@@ -11,7 +11,6 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <charconv>
 #include <deque>
 #include <mutex>
@@ -187,10 +186,13 @@ asio::awaitable<core::Result<Response>> Client::async_send(const Url& url, Reque
         tcp::resolver resolver(ex);
         auto results = co_await resolver.async_resolve(
             url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "cannot resolve host", ec.message());
+        if (ec)
+          co_return core::make_error(core::ErrorCode::kUnavailable, "cannot resolve host",
+                                     ec.message());
         stream->expires_after(impl_->options.timeout);
         co_await stream->async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "cannot connect", ec.message());
+        if (ec)
+          co_return core::make_error(core::ErrorCode::kUnavailable, "cannot connect", ec.message());
         stream->socket().set_option(tcp::no_delay(true), ec);
       }
       bool reusable = false;
@@ -216,14 +218,16 @@ asio::awaitable<core::Result<Response>> Client::async_send(const Url& url, Reque
   tcp::resolver resolver(ex);
   auto results = co_await resolver.async_resolve(url.host, std::to_string(url.port),
                                                  asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "cannot resolve host", ec.message());
+  if (ec)
+    co_return core::make_error(core::ErrorCode::kUnavailable, "cannot resolve host", ec.message());
   auto& lowest = beast::get_lowest_layer(stream);
   lowest.expires_after(impl_->options.timeout);
   co_await lowest.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "cannot connect", ec.message());
   co_await stream.async_handshake(asio::ssl::stream_base::client,
                                   asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return core::make_error(core::ErrorCode::kUnavailable, "TLS handshake failed", ec.message());
+  if (ec)
+    co_return core::make_error(core::ErrorCode::kUnavailable, "TLS handshake failed", ec.message());
   bool reusable = false;
   auto res = co_await impl_->exchange(stream, lowest, req, reusable);
   co_return res;

@@ -5,7 +5,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,7 +18,7 @@ struct Url {
   std::string scheme;  // "http" or "https"
   std::string host;
   std::uint16_t port = 0;
-  std::string target;  // path + query, at least "/"
+  std::string target;          // path + query, at least "/"
   std::string origin() const;  // scheme://host[:port]
 };
 core::Result<Url> parse_url(std::string_view url);

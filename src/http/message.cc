@@ -30,7 +30,8 @@ core::Result<Params> Params::parse(std::string_view encoded) {
   std::size_t pos = 0;
   while (pos <= encoded.size() && !encoded.empty()) {
     auto amp = encoded.find('&', pos);
-    auto part = encoded.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    auto part =
+        encoded.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
     if (!part.empty()) {
       auto eq = part.find('=');
       auto name = url_decode_or(part.substr(0, eq));

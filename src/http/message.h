@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -32,7 +31,9 @@ class Params {
   std::vector<std::string> get_all(std::string_view name) const;
   std::size_t count(std::string_view name) const;  // non-empty occurrences
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
   std::string encode() const;
 
  private:
@@ -43,11 +44,11 @@ class Params {
 // What a handler sees: the raw request plus its parsed target and peer.
 struct RequestContext {
   Request& req;
-  std::string path;        // decoded path, no query
-  std::string raw_query;   // undecoded query string
-  Params query;            // parsed query
+  std::string path;                                             // decoded path, no query
+  std::string raw_query;                                        // undecoded query string
+  Params query;                                                 // parsed query
   std::map<std::string, std::string, std::less<>> path_params;  // from router patterns
-  std::string peer;        // remote address (no port)
+  std::string peer;                                             // remote address (no port)
   bool tls = false;
 
   std::string_view header(Field f) const;

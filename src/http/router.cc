@@ -8,8 +8,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
   std::size_t pos = 1;
   while (pos <= path.size()) {
     auto slash = path.find('/', pos);
-    out.push_back(path.substr(pos, slash == std::string_view::npos ? std::string_view::npos
-                                                                   : slash - pos));
+    out.push_back(
+        path.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos));
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }

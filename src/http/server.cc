@@ -1,5 +1,8 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +14,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <thread>
 #include <vector>
 
@@ -48,11 +48,19 @@ std::string serialize_head(const Response& res) {
   out.reserve(n);
   const unsigned v = res.version();
   const unsigned code = res.result_int();
-  const char line[13] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + v / 10), '.',
-                         static_cast<char>('0' + v % 10), ' ',
+  const char line[13] = {'H',
+                         'T',
+                         'T',
+                         'P',
+                         '/',
+                         static_cast<char>('0' + v / 10),
+                         '.',
+                         static_cast<char>('0' + v % 10),
+                         ' ',
                          static_cast<char>('0' + code / 100),
                          static_cast<char>('0' + (code / 10) % 10),
-                         static_cast<char>('0' + code % 10), ' '};
+                         static_cast<char>('0' + code % 10),
+                         ' '};
   out.append(line, sizeof line);
   out += reason;
   out += "\r\n";
@@ -67,7 +75,8 @@ std::string serialize_head(const Response& res) {
 }
 
 Response plain_error(Status status, std::string_view message, unsigned version) {
-  auto res = make_response(status, std::string(message) + "\n", "text/plain; charset=utf-8", version);
+  auto res =
+      make_response(status, std::string(message) + "\n", "text/plain; charset=utf-8", version);
   res.keep_alive(false);
   return res;
 }
@@ -149,13 +158,13 @@ struct Server::Impl {
             // A stray exception is a bug: log it, answer a generic 500, keep serving.
             spdlog::error("unhandled exception for {} {}: {}", req.method_string(), ctx.path,
                           e.what());
-            res = plain_error(Status::internal_server_error, "Internal server error",
-                              req.version());
+            res =
+                plain_error(Status::internal_server_error, "Internal server error", req.version());
           } catch (...) {
             spdlog::error("unhandled non-standard exception for {} {}", req.method_string(),
                           ctx.path);
-            res = plain_error(Status::internal_server_error, "Internal server error",
-                              req.version());
+            res =
+                plain_error(Status::internal_server_error, "Internal server error", req.version());
           }
         }
       }
@@ -201,7 +210,8 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     for (;;) {
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping.load() || ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. EMFILE: keep accepting
@@ -215,8 +225,9 @@ struct Server::Impl {
 Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
-  int n = impl_->options.threads > 0 ? impl_->options.threads
-                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = impl_->options.threads > 0
+              ? impl_->options.threads
+              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
   if (!impl_->options.tls_cert_file.empty() && !impl_->options.tls_key_file.empty()) {
     impl_->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);

@@ -4,9 +4,8 @@
 // Trust boundary: bytes off the socket. Depends on: core, Boost.Beast/Asio, OpenSSL (TLS).
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,9 +22,9 @@ struct ServerOptions {
   int threads = 0;         // 0: one per core
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{15'000};   // whole request, from its first byte
-  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
-  std::string tls_cert_file;  // PEM; TLS on when both are set
+  std::chrono::milliseconds read_timeout{15'000};  // whole request, from its first byte
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+  std::string tls_cert_file;                       // PEM; TLS on when both are set
   std::string tls_key_file;
 };
 

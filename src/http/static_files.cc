@@ -47,8 +47,7 @@ core::Result<StaticFiles> StaticFiles::open(const std::string& root, std::string
   std::error_code ec;
   fs::path canon = fs::canonical(root, ec);
   if (ec || !fs::is_directory(canon, ec)) {
-    return core::make_error(core::ErrorCode::kBadRequest,
-                            "static files: not a directory: " + root);
+    return core::make_error(core::ErrorCode::kBadRequest, "static files: not a directory: " + root);
   }
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty() && prefix.front() != '/') {
@@ -68,9 +67,9 @@ bool StaticFiles::safe_relative_path(std::string_view rel) {
   std::size_t start = 0;
   while (start <= rel.size()) {
     auto slash = rel.find('/', start);
-    auto seg = rel.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                 : slash - start);
-    if (seg.empty()) return false;      // "a//b", trailing "/"
+    auto seg =
+        rel.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (seg.empty()) return false;         // "a//b", trailing "/"
     if (seg.front() == '.') return false;  // ".", "..", hidden files
     for (char c : seg) {
       auto u = static_cast<unsigned char>(c);
@@ -153,8 +152,9 @@ Response StaticFiles::serve(const RequestContext& ctx) const {
   auto mtime = fs::last_write_time(canon, ec);
   if (ec) return not_found();
 
-  const std::string etag = "\"" + std::to_string(size) + "-" +
-                           std::to_string(static_cast<std::uint64_t>(mtime.time_since_epoch().count())) + "\"";
+  const std::string etag =
+      "\"" + std::to_string(size) + "-" +
+      std::to_string(static_cast<std::uint64_t>(mtime.time_since_epoch().count())) + "\"";
   auto finish = [&](Response& res) {
     res.set(Field::cache_control, options_.cache_control);
     res.set(Field::etag, etag);

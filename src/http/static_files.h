@@ -27,7 +27,7 @@ class StaticFiles {
  public:
   struct Options {
     std::string cache_control = "no-cache";
-    std::string content_security_policy;  // set on text/html answers when non-empty
+    std::string content_security_policy;           // set on text/html answers when non-empty
     std::size_t max_file_size = 16 * 1024 * 1024;  // larger files answer 404
   };
 

@@ -14,12 +14,18 @@ using http::Status;
 using Json = nlohmann::json;
 
 nlohmann::json AuthorizationRequest::to_json() const {
-  return Json{{"client_id", client_id},         {"redirect_uri", redirect_uri},
-              {"state", state},                 {"requested_scope", requested_scope},
-              {"offered_scope", offered_scope}, {"aud", aud},
-              {"code_challenge", code_challenge}, {"nonce", nonce},
-              {"ehr_launch", ehr_launch},       {"launch_context", launch_context},
-              {"launch_user", launch_user},     {"needs_patient", needs_patient}};
+  return Json{{"client_id", client_id},
+              {"redirect_uri", redirect_uri},
+              {"state", state},
+              {"requested_scope", requested_scope},
+              {"offered_scope", offered_scope},
+              {"aud", aud},
+              {"code_challenge", code_challenge},
+              {"nonce", nonce},
+              {"ehr_launch", ehr_launch},
+              {"launch_context", launch_context},
+              {"launch_user", launch_user},
+              {"needs_patient", needs_patient}};
 }
 
 AuthorizationRequest AuthorizationRequest::from_json(const nlohmann::json& j) {
@@ -42,17 +48,16 @@ AuthorizationRequest AuthorizationRequest::from_json(const nlohmann::json& j) {
 AuthorizationServer::AuthorizationServer(AuthzDeps deps) : d_(deps) {
   const auto& iss = d_.config.authz.issuer;
   // DISC-*: every capability listed here is exercised by a test; nothing aspirational.
-  Json capabilities = Json::array({"launch-ehr", "launch-standalone", "authorize-post",
-                                   "client-public", "client-confidential-symmetric",
-                                   "sso-openid-connect", "context-banner", "context-style",
-                                   "context-ehr-patient", "context-ehr-encounter",
-                                   "context-standalone-patient", "permission-offline",
-                                   "permission-patient", "permission-user", "permission-v1",
-                                   "permission-v2"});
-  Json scopes = Json::array({"openid", "fhirUser", "launch", "launch/patient", "offline_access",
-                             "online_access", "patient/*.rs", "patient/*.cruds", "patient/*.read",
-                             "user/*.rs", "user/*.cruds", "user/*.read", "system/*.rs",
-                             "system/*.cruds"});
+  Json capabilities =
+      Json::array({"launch-ehr", "launch-standalone", "authorize-post", "client-public",
+                   "client-confidential-symmetric", "sso-openid-connect", "context-banner",
+                   "context-style", "context-ehr-patient", "context-ehr-encounter",
+                   "context-standalone-patient", "permission-offline", "permission-patient",
+                   "permission-user", "permission-v1", "permission-v2"});
+  Json scopes =
+      Json::array({"openid", "fhirUser", "launch", "launch/patient", "offline_access",
+                   "online_access", "patient/*.rs", "patient/*.cruds", "patient/*.read",
+                   "user/*.rs", "user/*.cruds", "user/*.read", "system/*.rs", "system/*.cruds"});
   Json doc{
       {"issuer", iss},
       {"jwks_uri", iss + "/jwks.json"},
@@ -83,7 +88,8 @@ AuthorizationServer::AuthorizationServer(AuthzDeps deps) : d_(deps) {
       {"subject_types_supported", {"public"}},
       {"id_token_signing_alg_values_supported", {"RS256"}},  // OIDC-4
       {"scopes_supported", scopes},
-      {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post", "none"}},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "none"}},
       {"grant_types_supported", {"authorization_code", "refresh_token", "client_credentials"}},
       {"code_challenge_methods_supported", {"S256"}},
       {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "fhirUser"}},
@@ -111,7 +117,8 @@ void AuthorizationServer::register_routes(http::Router& r) {
     r.add_sync(Verb::get, p, sync(&AuthorizationServer::discovery));
     r.add_sync(Verb::options, p, open_preflight);
   }
-  r.add_sync(Verb::get, "/.well-known/openid-configuration", sync(&AuthorizationServer::openid_configuration));
+  r.add_sync(Verb::get, "/.well-known/openid-configuration",
+             sync(&AuthorizationServer::openid_configuration));
   r.add_sync(Verb::options, "/.well-known/openid-configuration", open_preflight);
   r.add_sync(Verb::get, "/jwks.json", sync(&AuthorizationServer::jwks));
   r.add_sync(Verb::options, "/jwks.json", open_preflight);
@@ -121,8 +128,8 @@ void AuthorizationServer::register_routes(http::Router& r) {
   r.add_sync(Verb::post, "/authorize", sync(&AuthorizationServer::authorize));
   r.add_sync(Verb::post, "/token", sync(&AuthorizationServer::token));
   r.add_sync(Verb::get, "/token", [](http::RequestContext&) {  // TOKEN-12: POST only
-    auto res = json_error(core::make_error(core::ErrorCode::kInvalidRequest,
-                                           "the token endpoint accepts POST only"));
+    auto res = json_error(
+        core::make_error(core::ErrorCode::kInvalidRequest, "the token endpoint accepts POST only"));
     res.result(Status::method_not_allowed);
     res.set(http::Field::allow, "POST, OPTIONS");
     return res;
@@ -158,7 +165,8 @@ Response AuthorizationServer::preflight(http::RequestContext& ctx, bool any_orig
   auto res = http::make_response(Status::no_content, "", "");
   add_cors(ctx, res, any_origin);
   if (res.find(http::Field::access_control_allow_origin) != res.end()) {
-    res.set(http::Field::access_control_allow_methods, any_origin ? "GET, OPTIONS" : "POST, OPTIONS");
+    res.set(http::Field::access_control_allow_methods,
+            any_origin ? "GET, OPTIONS" : "POST, OPTIONS");
     res.set(http::Field::access_control_allow_headers, "authorization, content-type, accept");
     res.set(http::Field::access_control_max_age, "600");
   }
@@ -192,18 +200,19 @@ std::string AuthorizationServer::style_url() const { return endpoint("/smart-sty
 
 Response AuthorizationServer::style(http::RequestContext& ctx) {
   // CTX-8: the URL is the version key; a change of content gets a new path (v2, ...).
-  static const std::string kStyle = Json{{"color_background", "#f6f8fb"},
-                                         {"color_error", "#b42318"},
-                                         {"color_highlight", "#1f5eff"},
-                                         {"color_modal_backdrop", "rgba(15, 23, 42, 0.5)"},
-                                         {"color_success", "#067647"},
-                                         {"color_text", "#111827"},
-                                         {"dim_border_radius", "8px"},
-                                         {"dim_font_size", "16px"},
-                                         {"dim_spacing_size", "16px"},
-                                         {"font_family_body", "system-ui, sans-serif"},
-                                         {"font_family_heading", "system-ui, sans-serif"}}
-                                        .dump();
+  static const std::string kStyle = Json{
+      {"color_background", "#f6f8fb"},
+      {"color_error", "#b42318"},
+      {"color_highlight", "#1f5eff"},
+      {"color_modal_backdrop", "rgba(15, 23, 42, 0.5)"},
+      {"color_success", "#067647"},
+      {"color_text", "#111827"},
+      {"dim_border_radius", "8px"},
+      {"dim_font_size", "16px"},
+      {"dim_spacing_size", "16px"},
+      {"font_family_body", "system-ui, sans-serif"},
+      {"font_family_heading",
+       "system-ui, sans-serif"}}.dump();
   auto res = http::json_response(Status::ok, kStyle);
   res.set(http::Field::cache_control, "public, max-age=86400, immutable");
   add_cors(ctx, res, true);
@@ -222,7 +231,8 @@ void AuthorizationServer::audit(std::string event, const std::string& client_id,
                                 const std::string& subject, const std::string& patient,
                                 std::string outcome, std::string detail) {
   store::AuditRecord a;
-  a.time = std::chrono::duration_cast<std::chrono::milliseconds>(d_.clock.now().time_since_epoch()).count();
+  a.time = std::chrono::duration_cast<std::chrono::milliseconds>(d_.clock.now().time_since_epoch())
+               .count();
   a.event = std::move(event);
   a.client_id = client_id;
   a.subject = subject;

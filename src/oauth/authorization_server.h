@@ -5,10 +5,9 @@
 // Depends on: core, http, jose, scopes, store, config.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +48,7 @@ struct AuthorizationRequest {
   std::string nonce;
   bool ehr_launch = false;
   nlohmann::json launch_context = nlohmann::json::object();  // from the EHR launch
-  std::string launch_user;   // launch bound to this user, if any
+  std::string launch_user;                                   // launch bound to this user, if any
   bool needs_patient = false;  // a patient must be chosen (launch/patient or patient/ scopes)
 
   nlohmann::json to_json() const;
@@ -94,7 +93,8 @@ class AuthorizationServer {
 
   // ---- helpers shared with the launcher page and admin ----
   // Creates a single-use EHR launch context; returns the opaque `launch` value.
-  core::Result<std::string> create_launch(const nlohmann::json& context, const std::string& username,
+  core::Result<std::string> create_launch(const nlohmann::json& context,
+                                          const std::string& username,
                                           const std::string& client_id);
   std::string style_url() const;
   const config::Config& config() const { return d_.config; }
@@ -126,8 +126,9 @@ class AuthorizationServer {
   struct Issued {
     nlohmann::json response;
   };
-  core::Result<Issued> issue_tokens(const store::GrantRecord& grant, const std::string& access_scope,
-                                    bool with_refresh, bool with_id_token, const std::string& nonce,
+  core::Result<Issued> issue_tokens(const store::GrantRecord& grant,
+                                    const std::string& access_scope, bool with_refresh,
+                                    bool with_id_token, const std::string& nonce,
                                     bool backend = false);
   std::string make_id_token(const store::GrantRecord& grant, const std::string& nonce);
   nlohmann::json introspection_body(const store::TokenRecord& t) const;
@@ -135,7 +136,9 @@ class AuthorizationServer {
   void audit(std::string event, const std::string& client_id, const std::string& subject,
              const std::string& patient, std::string outcome, std::string detail = {});
   std::int64_t now() const { return d_.clock.now_seconds(); }
-  std::string endpoint(std::string_view path) const { return d_.config.authz.issuer + std::string(path); }
+  std::string endpoint(std::string_view path) const {
+    return d_.config.authz.issuer + std::string(path);
+  }
   bool is_audience(const std::string& aud) const;
   bool origin_allowed(std::string_view origin);
 

@@ -94,7 +94,8 @@ std::vector<PatientOption> AuthorizationServer::patients_for(const std::string& 
   for (const auto& a : d_.users.list_access(username)) {
     if (a.patient_id == "*") {
       for (auto& p : d_.patients.list_patients(500)) {
-        bool dup = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.patient.id == p.id; });
+        bool dup = std::any_of(out.begin(), out.end(),
+                               [&](const auto& o) { return o.patient.id == p.id; });
         if (!dup) out.push_back({std::move(p), a.relationship});
       }
       continue;
@@ -128,7 +129,8 @@ http::Response AuthorizationServer::deny(InteractionView& ix) {
                         ix.request.state);
 }
 
-http::Response AuthorizationServer::approve(InteractionView& ix, const std::vector<std::string>& approved) {
+http::Response AuthorizationServer::approve(InteractionView& ix,
+                                            const std::vector<std::string>& approved) {
   const auto& req = ix.request;
   auto offered = scopes::ScopeSet::parse(req.offered_scope);
   // The user may narrow, never widen: keep only offered tokens, in offered order.
@@ -141,25 +143,30 @@ http::Response AuthorizationServer::approve(InteractionView& ix, const std::vect
   if (granted.empty()) {
     d_.interactions.delete_interaction(ix.record.id);
     return error_redirect(req.redirect_uri,
-                          core::make_error(ErrorCode::kAccessDenied, "no access was approved"), req.state);
+                          core::make_error(ErrorCode::kAccessDenied, "no access was approved"),
+                          req.state);
   }
   auto user = d_.users.find_user(ix.record.username);
   if (!user) {
     d_.interactions.delete_interaction(ix.record.id);
-    return error_redirect(req.redirect_uri, core::make_error(ErrorCode::kAccessDenied, "the user no longer exists"), req.state);
+    return error_redirect(req.redirect_uri,
+                          core::make_error(ErrorCode::kAccessDenied, "the user no longer exists"),
+                          req.state);
   }
 
   // Launch context, built once and stored verbatim: the token response and introspection
   // both emit this object, so their values are identical by construction (INTRO-4).
   Json context = req.ehr_launch ? req.launch_context : Json::object();
   if (!req.ehr_launch && !ix.record.patient_id.empty()) context["patient"] = ix.record.patient_id;
-  bool has_patient_scope = granted.has_context(scopes::Context::kPatient) || granted.has("launch/patient");
+  bool has_patient_scope =
+      granted.has_context(scopes::Context::kPatient) || granted.has("launch/patient");
   if (!req.ehr_launch && !has_patient_scope) context.erase("patient");
   if (has_patient_scope && !context.contains("patient")) {
     // CTX-1: never a granted patient/ scope without a patient.
     d_.interactions.delete_interaction(ix.record.id);
     return error_redirect(req.redirect_uri,
-                          core::make_error(ErrorCode::kInvalidRequest, "no patient was selected"), req.state);
+                          core::make_error(ErrorCode::kInvalidRequest, "no patient was selected"),
+                          req.state);
   }
 
   // fhirUser: absolute URL of the user's FHIR resource, relative to the FHIR base (OIDC-6).
@@ -194,9 +201,13 @@ http::Response AuthorizationServer::approve(InteractionView& ix, const std::vect
     return {};
   });
   if (!st) {
-    return error_redirect(req.redirect_uri, core::make_error(ErrorCode::kServerError, "could not complete the authorization"), req.state);
+    return error_redirect(
+        req.redirect_uri,
+        core::make_error(ErrorCode::kServerError, "could not complete the authorization"),
+        req.state);
   }
-  audit("ConsentGranted", req.client_id, user->username, context.value("patient", ""), "success", g.scope);
+  audit("ConsentGranted", req.client_id, user->username, context.value("patient", ""), "success",
+        g.scope);
   http::Params p;
   p.add("code", code);
   p.add("state", req.state);

@@ -1,11 +1,11 @@
 // KeyRing: the server's signing keys, parsed once at start-up (never per request). The newest
 // active key signs; every stored key is published in the JWKS so tokens signed before a rotation
-// still verify (rotate: `tessera keys rotate`, then retire the old key after the id_token lifetime).
+// still verify (rotate: `tessera keys rotate`, then retire the old key after the id_token
+// lifetime).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/result.h"

@@ -1,7 +1,8 @@
 #include "oauth/oauth_error.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 namespace tessera::oauth {
 

@@ -18,7 +18,8 @@ void init_sodium() {
 core::Result<std::string> hash_password(std::string_view password) {
   init_sodium();
   if (password.size() < 8) {
-    return core::make_error(core::ErrorCode::kBadRequest, "password must have at least 8 characters");
+    return core::make_error(core::ErrorCode::kBadRequest,
+                            "password must have at least 8 characters");
   }
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,

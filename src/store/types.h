@@ -31,7 +31,7 @@ struct UserRecord {
   std::string password_hash;  // libsodium argon2id string
   std::string fhir_user;      // "Patient/123", "Practitioner/9", "RelatedPerson/4"
   std::string display_name;
-  bool can_launch = false;    // may use the EHR launcher page
+  bool can_launch = false;  // may use the EHR launcher page
   std::int64_t created_at = 0;
 };
 
@@ -45,10 +45,10 @@ struct PatientAccessRecord {
 
 // An EHR launch context made by `tessera launch create` or the launcher page.
 struct LaunchRecord {
-  std::string launch_hash;  // hash of the opaque `launch` value
-  std::string context_json; // launch context members as the token response will carry them
-  std::string username;     // user the launch is bound to (optional)
-  std::string client_id;    // client the launch is meant for (optional)
+  std::string launch_hash;   // hash of the opaque `launch` value
+  std::string context_json;  // launch context members as the token response will carry them
+  std::string username;      // user the launch is bound to (optional)
+  std::string client_id;     // client the launch is meant for (optional)
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
   bool used = false;
@@ -71,7 +71,7 @@ struct InteractionRecord {
 struct GrantRecord {
   std::string grant_id;
   std::string client_id;
-  std::string subject;       // username (sub) or client_id for client_credentials
+  std::string subject;  // username (sub) or client_id for client_credentials
   std::string fhir_user;
   std::string scope;
   std::string aud;

@@ -12,7 +12,9 @@ using oauth::InteractionView;
 
 namespace {
 
-Response page(Status status, std::string html) { return http::html_response(status, std::move(html)); }
+Response page(Status status, std::string html) {
+  return http::html_response(status, std::move(html));
+}
 
 Response expired() {
   return page(Status::bad_request,
@@ -59,10 +61,16 @@ class Pages {
         return page(status, render_login(v));
       }
       case InteractionView::Prompt::kPickPatient: {
-        PickerView v{ix.app_name, action(ix, "patient"), ix.record.id, ix.record.csrf,
-                     as_.display_name(ix.record.username), error, {}};
+        PickerView v{ix.app_name,
+                     action(ix, "patient"),
+                     ix.record.id,
+                     ix.record.csrf,
+                     as_.display_name(ix.record.username),
+                     error,
+                     {}};
         for (const auto& o : as_.patients_for(ix.record.username))
-          v.patients.push_back({o.patient.id, o.patient.name, o.patient.birth_date, o.relationship});
+          v.patients.push_back(
+              {o.patient.id, o.patient.name, o.patient.birth_date, o.relationship});
         return page(status, render_picker(v));
       }
       case InteractionView::Prompt::kConsent: {
@@ -93,7 +101,8 @@ class Pages {
   std::optional<InteractionView> load(http::RequestContext& ctx) {
     auto it = ctx.path_params.find("id");
     if (it == ctx.path_params.end()) return std::nullopt;
-    return as_.load_interaction(it->second, ctx.cookie(oauth::AuthorizationServer::kInteractionCookie));
+    return as_.load_interaction(it->second,
+                                ctx.cookie(oauth::AuthorizationServer::kInteractionCookie));
   }
 
   Response next(InteractionView& ix) {
@@ -130,8 +139,8 @@ class Pages {
       return render(*ix, "Enter your username and password.", Status::bad_request);
     }
     if (auto st = as_.login(*ix, username, password); !st) {
-      LoginView v{ix->app_name, action(*ix, "login"), ix->record.id, ix->record.csrf, username,
-                  st.error().description};
+      LoginView v{ix->app_name, action(*ix, "login"),  ix->record.id, ix->record.csrf,
+                  username,     st.error().description};
       return page(Status::unauthorized, render_login(v));
     }
     return next(*ix);
@@ -140,7 +149,8 @@ class Pages {
   Response patient(http::RequestContext& ctx) {
     std::optional<InteractionView> ix;
     http::Params form;
-    if (auto early = begin_post(ctx, ix, form, InteractionView::Prompt::kPickPatient)) return *early;
+    if (auto early = begin_post(ctx, ix, form, InteractionView::Prompt::kPickPatient))
+      return *early;
     auto chosen = form.get("patient");
     if (!chosen) return render(*ix, "Choose a patient to continue.", Status::bad_request);
     if (auto st = as_.choose_patient(*ix, *chosen); !st) {
@@ -167,10 +177,14 @@ class Pages {
 
 void register_interaction_routes(http::Router& router, oauth::AuthorizationServer& as) {
   auto pages = std::make_shared<Pages>(as);
-  router.add_sync(http::Verb::get, "/interaction/{id}", [pages](auto& ctx) { return pages->show(ctx); });
-  router.add_sync(http::Verb::post, "/interaction/{id}/login", [pages](auto& ctx) { return pages->login(ctx); });
-  router.add_sync(http::Verb::post, "/interaction/{id}/patient", [pages](auto& ctx) { return pages->patient(ctx); });
-  router.add_sync(http::Verb::post, "/interaction/{id}/consent", [pages](auto& ctx) { return pages->consent(ctx); });
+  router.add_sync(http::Verb::get, "/interaction/{id}",
+                  [pages](auto& ctx) { return pages->show(ctx); });
+  router.add_sync(http::Verb::post, "/interaction/{id}/login",
+                  [pages](auto& ctx) { return pages->login(ctx); });
+  router.add_sync(http::Verb::post, "/interaction/{id}/patient",
+                  [pages](auto& ctx) { return pages->patient(ctx); });
+  router.add_sync(http::Verb::post, "/interaction/{id}/consent",
+                  [pages](auto& ctx) { return pages->consent(ctx); });
   router.add_sync(http::Verb::get, kStylesheetPath, [](auto&) {
     auto res = http::make_response(Status::ok, stylesheet(), "text/css; charset=utf-8");
     res.set(http::Field::cache_control, "public, max-age=3600");

@@ -36,7 +36,8 @@ std::string human_date(std::string_view d) {
   static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto digits = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   if (d.size() < 10 || d[4] != '-' || d[7] != '-' || !digits(d.substr(0, 4)) ||
       !digits(d.substr(5, 2)) || !digits(d.substr(8, 2)))
@@ -87,7 +88,8 @@ bool reference_is_patient(const Json& resource, std::string_view patient_id) {
   const std::string ref = s["reference"].get<std::string>();
   const std::string want = "Patient/" + std::string(patient_id);
   if (ref == want) return true;
-  return ref.size() > want.size() && ref.compare(ref.size() - want.size(), want.size(), want) == 0 &&
+  return ref.size() > want.size() &&
+         ref.compare(ref.size() - want.size(), want.size(), want) == 0 &&
          ref[ref.size() - want.size() - 1] == '/';
 }
 
@@ -179,10 +181,10 @@ class Launcher {
       return login_page(ctx, username, "Enter your username and password.", Status::bad_request);
     const auto t = now();
     if (auto wait = locked_for(username, t); wait > 0) {
-      return login_page(ctx, username,
-                        "Too many failed attempts. Wait " + std::to_string(wait) +
-                            " seconds and try again.",
-                        Status::too_many_requests);
+      return login_page(
+          ctx, username,
+          "Too many failed attempts. Wait " + std::to_string(wait) + " seconds and try again.",
+          Status::too_many_requests);
     }
     auto user = store_.find_user(username);
     bool ok = false;
@@ -239,13 +241,17 @@ class Launcher {
     const std::string encounter = form->get("encounter").value_or("");
     const std::string client_id = form->get("client_id").value_or("");
     const std::string intent = form->get("intent").value_or("");
-    auto refuse = [&](std::string why) { return launcher_page(*s, std::move(why), Status::bad_request); };
+    auto refuse = [&](std::string why) {
+      return launcher_page(*s, std::move(why), Status::bad_request);
+    };
 
     if (patient.empty()) return refuse("Choose a patient.");
-    if (!may_act_for(user->username, patient)) return refuse("You may not open that patient's record.");
+    if (!may_act_for(user->username, patient))
+      return refuse("You may not open that patient's record.");
     if (!encounter.empty() && !encounter_belongs_to(store_, encounter, patient))
-      return refuse("That encounter does not belong to the chosen patient. Choose one of the "
-                    "patient's encounters, or no encounter.");
+      return refuse(
+          "That encounter does not belong to the chosen patient. Choose one of the "
+          "patient's encounters, or no encounter.");
     if (client_id.empty()) return refuse("Choose an app.");
     auto client = store_.find_client(client_id);
     if (!client || client->type == store::ClientType::kResourceServer || client->launch_uri.empty())
@@ -304,8 +310,12 @@ class Launcher {
       new_token = sessions_.create(anon);
       s = anon;
     }
-    LoginView v{"the EHR launcher", url(std::string(kLauncherPath) + "/login"), "", s->csrf,
-                std::move(username), std::move(error)};
+    LoginView v{"the EHR launcher",
+                url(std::string(kLauncherPath) + "/login"),
+                "",
+                s->csrf,
+                std::move(username),
+                std::move(error)};
     auto res = http::html_response(status, render_login(v));
     if (new_token) set_cookie(res, *new_token, as_.config().authz.interaction_ttl.count());
     return res;
@@ -388,13 +398,16 @@ std::string encounter_label(const Json& e) {
   std::string kind = first_concept_text(e, "type");
   if (kind.empty() && e.contains("class") && e["class"].is_object()) {
     const auto& c = e["class"];
-    if (c.contains("display") && c["display"].is_string()) kind = c["display"].get<std::string>();
-    else if (c.contains("code") && c["code"].is_string()) kind = c["code"].get<std::string>();
+    if (c.contains("display") && c["display"].is_string())
+      kind = c["display"].get<std::string>();
+    else if (c.contains("code") && c["code"].is_string())
+      kind = c["code"].get<std::string>();
   }
   std::string reason = first_concept_text(e, "reasonCode");
   std::string label = date;
   if (!kind.empty()) label += (label.empty() ? "" : " \xC2\xB7 ") + kind;
-  if (!reason.empty()) label += (label.empty() ? "" : (kind.empty() ? " \xC2\xB7 " : ": ")) + reason;
+  if (!reason.empty())
+    label += (label.empty() ? "" : (kind.empty() ? " \xC2\xB7 " : ": ")) + reason;
   if (label.empty() && e.contains("id") && e["id"].is_string()) label = e["id"].get<std::string>();
   return label;
 }
@@ -413,7 +426,8 @@ std::vector<EncounterSummary> encounters_of(store::SqliteStore& store, std::stri
   std::vector<std::pair<std::string, std::string>> rows;
   if (indexed) {
     auto st = db.prepare(
-        "SELECT r.id, r.json FROM compartments c JOIN resources r ON r.type = c.type AND r.id = c.id "
+        "SELECT r.id, r.json FROM compartments c JOIN resources r ON r.type = c.type AND r.id = "
+        "c.id "
         "WHERE c.patient_id = ? AND c.type = 'Encounter' AND r.deleted = 0 "
         "ORDER BY json_extract(r.json, '$.period.start') DESC, r.id LIMIT ?");
     st.bind(1, patient_id).bind(2, static_cast<std::int64_t>(limit));

@@ -20,9 +20,8 @@
 // (SqliteStore: users, clients, and a read-only query of the FHIR `resources` table), core, http.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -13,7 +13,9 @@ namespace {
 
 TEST(Demo, StartsWithDemoUsersAndPrintsHowToLogIn) {
   int port = free_port();
-  auto dir = (std::filesystem::temp_directory_path() / "tessera-itest" / ("demo-" + core::default_random().token(6))).string();
+  auto dir = (std::filesystem::temp_directory_path() / "tessera-itest" /
+              ("demo-" + core::default_random().token(6)))
+                 .string();
   Server demo({"/bin/bash", std::string(TESSERA_SOURCE_DIR) + "/scripts/demo.sh", tessera_binary(),
                std::to_string(port), dir});
   ASSERT_EQ(demo.port(), port);
@@ -44,14 +46,16 @@ TEST(Demo, StartsWithDemoUsersAndPrintsHowToLogIn) {
   auto r = b.get(demo.base() + "/authorize?" + p.encode());
   ASSERT_EQ(r.status, 303) << r.body;
   auto page = b.get(r.header("Location"));
-  auto login = b.post_form(form_action(page.body), {{"interaction", hidden_input(page.body, "interaction").value_or("")},
-                                                    {"csrf", hidden_input(page.body, "csrf").value_or("")},
-                                                    {"username", "parent"},
-                                                    {"password", "parent-demo"}});
+  auto login = b.post_form(form_action(page.body),
+                           {{"interaction", hidden_input(page.body, "interaction").value_or("")},
+                            {"csrf", hidden_input(page.body, "csrf").value_or("")},
+                            {"username", "parent"},
+                            {"password", "parent-demo"}});
   EXPECT_EQ(login.status, 303) << login.body;
   // The picker lists Maria and her two children by name.
   auto picker = b.get(login.header("Location"));
-  for (const char* name : {"Maria", "Lucas", "Sofia"}) EXPECT_NE(picker.body.find(name), std::string::npos) << name;
+  for (const char* name : {"Maria", "Lucas", "Sofia"})
+    EXPECT_NE(picker.body.find(name), std::string::npos) << name;
   std::filesystem::remove_all(dir);
 }
 

@@ -15,7 +15,8 @@ class FhirTest : public AsTest {
     AsTest::TearDown();
   }
   // Starts another FHIR server process on `base_url` (its own port) trusting the same AS.
-  std::unique_ptr<Server> start_fhir(const std::string& base_url, int port, int cache_ttl_ms = 1000);
+  std::unique_ptr<Server> start_fhir(const std::string& base_url, int port,
+                                     int cache_ttl_ms = 1000);
 
   // GET/POST against the FHIR server with a bearer token.
   Reply fhir_get(const std::string& path, const std::string& token);

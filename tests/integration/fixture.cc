@@ -42,9 +42,9 @@ Seed seed_database(const std::string& fhir_base) {
   t({"client", "add", "--id", "web-app", "--name", "Demo Health App", "--type", "public",
      "--redirect-uri", "http://127.0.0.1:9/callback", "--launch-uri", "http://127.0.0.1:9/launch",
      "--scope", scopes});
-  s.confidential_secret = secret_of(t({"client", "add", "--id", "conf-app", "--name", "Clinic App",
-                                       "--type", "confidential", "--redirect-uri",
-                                       "http://127.0.0.1:9/conf-callback", "--scope", scopes}));
+  s.confidential_secret = secret_of(
+      t({"client", "add", "--id", "conf-app", "--name", "Clinic App", "--type", "confidential",
+         "--redirect-uri", "http://127.0.0.1:9/conf-callback", "--scope", scopes}));
   s.rs_secret = secret_of(t({"client", "add", "--id", "fhir-rs", "--name", "FHIR server", "--type",
                              "resource-server", "--scope", "__introspect"}));
   s.backend_secret = secret_of(t({"client", "add", "--id", "backend", "--name", "Nightly export",
@@ -53,8 +53,10 @@ Seed seed_database(const std::string& fhir_base) {
   t({"user", "add", "parent", "--password", "parent-password", "--fhir-user", "Patient/demo-parent",
      "--name", "Maria Alvarez"});
   t({"access", "grant", "--user", "parent", "--patient", "demo-parent", "--relationship", "self"});
-  t({"access", "grant", "--user", "parent", "--patient", "demo-child-1", "--relationship", "parent"});
-  t({"access", "grant", "--user", "parent", "--patient", "demo-child-2", "--relationship", "parent"});
+  t({"access", "grant", "--user", "parent", "--patient", "demo-child-1", "--relationship",
+     "parent"});
+  t({"access", "grant", "--user", "parent", "--patient", "demo-child-2", "--relationship",
+     "parent"});
   t({"user", "add", "solo", "--password", "solo-password", "--fhir-user", "Patient/demo-solo",
      "--name", "James Okafor"});
   t({"access", "grant", "--user", "solo", "--patient", "demo-solo", "--relationship", "self"});
@@ -65,8 +67,10 @@ Seed seed_database(const std::string& fhir_base) {
   return s;
 }
 
-std::unique_ptr<Server> start_authz(const Seed& seed, int port, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--role", "authz", "--listen", "127.0.0.1:" + std::to_string(port)};
+std::unique_ptr<Server> start_authz(const Seed& seed, int port,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"--role", "authz", "--listen",
+                                   "127.0.0.1:" + std::to_string(port)};
   args.insert(args.end(), extra.begin(), extra.end());
   return std::make_unique<Server>(seed.db, args);
 }
@@ -82,7 +86,8 @@ std::unique_ptr<SharedAsTest::Shared> SharedAsTest::default_;
 std::unique_ptr<SharedAsTest::Shared> SharedAsTest::dedicated_;
 SharedAsTest::Shared* SharedAsTest::current_ = nullptr;
 
-std::unique_ptr<SharedAsTest::Shared> SharedAsTest::make_shared_server(const std::vector<std::string>& extra_args) {
+std::unique_ptr<SharedAsTest::Shared> SharedAsTest::make_shared_server(
+    const std::vector<std::string>& extra_args) {
   auto s = std::make_unique<Shared>();
   int port = free_port();
   s->fhir_base = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
@@ -141,13 +146,14 @@ Reply AsTest::open_login(const Flow& f, const Pkce& pkce) {
     throw std::runtime_error("authorize did not start an interaction: " + std::to_string(r.status) +
                              " " + loc + " " + r.body);
   auto page = browser.get(loc);
-  if (!hidden_input(page.body, "csrf") || form_action(page.body).find("/login") == std::string::npos)
+  if (!hidden_input(page.body, "csrf") ||
+      form_action(page.body).find("/login") == std::string::npos)
     throw std::runtime_error("no login form: " + page.body);
   return page;
 }
 
-Reply AsTest::submit_login(const Reply& page, const std::string& username, const std::string& password,
-                           const std::optional<std::string>& csrf) {
+Reply AsTest::submit_login(const Reply& page, const std::string& username,
+                           const std::string& password, const std::optional<std::string>& csrf) {
   return browser.post_form(form_action(page.body),
                            {{"interaction", must_hidden(page.body, "interaction")},
                             {"csrf", csrf ? *csrf : must_hidden(page.body, "csrf")},
@@ -157,16 +163,19 @@ Reply AsTest::submit_login(const Reply& page, const std::string& username, const
 
 Reply AsTest::continue_to_consent(const Reply& login_page, const Flow& f, LaunchResult* out) {
   auto login = submit_login(login_page, f.username, f.password);
-  if (login.status != 303) throw std::runtime_error("login failed: " + std::to_string(login.status));
+  if (login.status != 303)
+    throw std::runtime_error("login failed: " + std::to_string(login.status));
   auto page = browser.get(login.header("Location"));
   if (form_action(page.body).find("/patient") != std::string::npos) {
     if (out) out->picker_html = page.body;
     auto choices = input_values(page.body, "patient");
     std::string choice = f.patient.empty() ? choices.at(0) : f.patient;
-    auto pick = browser.post_form(form_action(page.body), {{"interaction", must_hidden(page.body, "interaction")},
-                                                           {"csrf", must_hidden(page.body, "csrf")},
-                                                           {"patient", choice}});
-    if (pick.status != 303) throw std::runtime_error("picker failed: " + std::to_string(pick.status) + pick.body);
+    auto pick = browser.post_form(form_action(page.body),
+                                  {{"interaction", must_hidden(page.body, "interaction")},
+                                   {"csrf", must_hidden(page.body, "csrf")},
+                                   {"patient", choice}});
+    if (pick.status != 303)
+      throw std::runtime_error("picker failed: " + std::to_string(pick.status) + pick.body);
     page = browser.get(pick.header("Location"));
   }
   if (form_action(page.body).find("/consent") == std::string::npos)
@@ -195,20 +204,24 @@ std::string AsTest::code_for(const Flow& f, const Pkce& pkce) {
 
 std::string AsTest::authorize_and_consent(const Flow& f, const Pkce& pkce, LaunchResult* out) {
   auto r = authorize(authorize_params(f, pkce), f.post_authorize);
-  if (r.status != 303) throw std::runtime_error("authorize: " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 303)
+    throw std::runtime_error("authorize: " + std::to_string(r.status) + " " + r.body);
   auto loc = r.header("Location");
   if (loc.rfind(issuer() + "/interaction/", 0) != 0) return loc;  // an error redirect to the app
   auto login_page = browser.get(loc);
-  if (!hidden_input(login_page.body, "csrf")) throw std::runtime_error("no login form: " + login_page.body);
+  if (!hidden_input(login_page.body, "csrf"))
+    throw std::runtime_error("no login form: " + login_page.body);
   auto page = continue_to_consent(login_page, f, out);
   Form form = {{"interaction", must_hidden(page.body, "interaction")},
                {"csrf", must_hidden(page.body, "csrf")},
                {"decision", f.deny ? "deny" : "approve"}};
   for (const auto& s : input_values(page.body, "scope")) {
-    if (std::find(f.untick.begin(), f.untick.end(), s) == f.untick.end()) form.emplace_back("scope", s);
+    if (std::find(f.untick.begin(), f.untick.end(), s) == f.untick.end())
+      form.emplace_back("scope", s);
   }
   auto consent = browser.post_form(form_action(page.body), form);
-  if (consent.status != 303) throw std::runtime_error("consent failed: " + std::to_string(consent.status) + consent.body);
+  if (consent.status != 303)
+    throw std::runtime_error("consent failed: " + std::to_string(consent.status) + consent.body);
   auto redirect = consent.header("Location");
   if (out) out->redirect = redirect;
   return redirect;
@@ -221,8 +234,10 @@ Reply AsTest::exchange(const std::string& code, const Pkce& pkce, const std::str
                                                            {"redirect_uri", redirect_uri},
                                                            {"code_verifier", pkce.verifier}};
   std::map<std::string, std::string> headers;
-  if (auth_header.empty()) form.emplace_back("client_id", client_id);
-  else headers["Authorization"] = auth_header;
+  if (auth_header.empty())
+    form.emplace_back("client_id", client_id);
+  else
+    headers["Authorization"] = auth_header;
   return browser.post_form(token_url(), form, headers);
 }
 
@@ -239,17 +254,21 @@ Reply AsTest::revoke(const Form& form, const std::map<std::string, std::string>&
   return browser.post_form(issuer() + "/revoke", form, headers);
 }
 
-Reply AsTest::refresh(const std::string& refresh_token, const std::string& scope, const std::string& auth) {
+Reply AsTest::refresh(const std::string& refresh_token, const std::string& scope,
+                      const std::string& auth) {
   Form form = {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
   if (!scope.empty()) form.emplace_back("scope", scope);
   std::map<std::string, std::string> headers;
-  if (auth.empty()) form.emplace_back("client_id", "web-app");
-  else headers["Authorization"] = auth;
+  if (auth.empty())
+    form.emplace_back("client_id", "web-app");
+  else
+    headers["Authorization"] = auth;
   return post_token(form, headers);
 }
 
 Reply AsTest::client_credentials(const std::string& scope, const std::string& auth) {
-  return post_token({{"grant_type", "client_credentials"}, {"scope", scope}}, {{"Authorization", auth}});
+  return post_token({{"grant_type", "client_credentials"}, {"scope", scope}},
+                    {{"Authorization", auth}});
 }
 
 nlohmann::json AsTest::launch(const Flow& f, LaunchResult* out) {
@@ -284,8 +303,8 @@ void expect_inactive(const Reply& r) {
   EXPECT_EQ(r.json(), nlohmann::json({{"active", false}})) << r.body;
 }
 
-void expect_error_redirect(const Reply& r, const std::string& redirect_uri, const std::string& error,
-                           const std::optional<std::string>& state) {
+void expect_error_redirect(const Reply& r, const std::string& redirect_uri,
+                           const std::string& error, const std::optional<std::string>& state) {
   ASSERT_EQ(r.status, 303) << r.body;
   auto loc = r.header("Location");
   EXPECT_EQ(loc.rfind(redirect_uri + "?", 0), 0u) << loc;

@@ -32,10 +32,10 @@ std::unique_ptr<Server> start_authz(const Seed& seed, int port,
                                     const std::vector<std::string>& extra = {});
 
 struct LaunchResult {
-  Reply token_response;       // the /token reply
-  std::string redirect;       // final redirect location (with code or error)
-  std::string consent_html;   // the consent page as shown
-  std::string picker_html;    // the patient picker (if shown)
+  Reply token_response;      // the /token reply
+  std::string redirect;      // final redirect location (with code or error)
+  std::string consent_html;  // the consent page as shown
+  std::string picker_html;   // the patient picker (if shown)
 };
 
 using Form = std::vector<std::pair<std::string, std::string>>;
@@ -64,16 +64,17 @@ class AsTest : public ::testing::Test {
     std::string scope = "openid fhirUser launch/patient patient/*.rs offline_access";
     std::string username = "parent";
     std::string password = "parent-password";
-    std::string patient;           // picker choice ("" = first / skip)
-    std::string launch;            // EHR launch value
+    std::string patient;  // picker choice ("" = first / skip)
+    std::string launch;   // EHR launch value
     std::string state = "st-Abc.123_~x";
     std::string nonce = "n-123";
     std::vector<std::string> untick;  // scopes the user un-ticks on consent
     bool deny = false;
-    bool post_authorize = false;   // send the authorization request as a form POST (AUTHZ-1)
+    bool post_authorize = false;  // send the authorization request as a form POST (AUTHZ-1)
   };
   std::string authorize_and_consent(const Flow& f, const Pkce& pkce, LaunchResult* out = nullptr);
-  Reply exchange(const std::string& code, const Pkce& pkce, const std::string& client_id = "web-app",
+  Reply exchange(const std::string& code, const Pkce& pkce,
+                 const std::string& client_id = "web-app",
                  const std::string& redirect_uri = "http://127.0.0.1:9/callback",
                  const std::string& auth_header = "");
   Reply introspect(const std::string& token, const std::string& auth = "");
@@ -150,8 +151,8 @@ void expect_oauth_error(const Reply& r, int status, const std::string& error);
 void expect_inactive(const Reply& r);
 // Asserts an error redirect back to `redirect_uri` (AUTHZ-11): 303, `error`, the state (or
 // none), and never a code.
-void expect_error_redirect(const Reply& r, const std::string& redirect_uri, const std::string& error,
-                           const std::optional<std::string>& state);
+void expect_error_redirect(const Reply& r, const std::string& redirect_uri,
+                           const std::string& error, const std::optional<std::string>& state);
 // Asserts an HTML error page of the authorization endpoint with no redirect (AUTHZ-3/4).
 void expect_error_page(const Reply& r, int status);
 

@@ -8,6 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,11 +19,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 
 #include "core/encoding.h"
 #include "core/random.h"
@@ -214,10 +213,13 @@ Reply Browser::request(http::Verb verb, const std::string& url, const std::strin
   r.raw = res.value();
   r.status = static_cast<int>(r.raw.result_int());
   r.body = r.raw.body();
-  for (auto it = r.raw.find(http::Field::set_cookie); it != r.raw.end() && it->name() == http::Field::set_cookie; ++it) {
+  for (auto it = r.raw.find(http::Field::set_cookie);
+       it != r.raw.end() && it->name() == http::Field::set_cookie; ++it) {
     std::string sc(it->value());
     auto eq = sc.find('='), semi = sc.find(';');
-    if (eq != std::string::npos) cookies[sc.substr(0, eq)] = sc.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1);
+    if (eq != std::string::npos)
+      cookies[sc.substr(0, eq)] =
+          sc.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1);
   }
   return r;
 }
@@ -226,7 +228,8 @@ Reply Browser::get(const std::string& url, const std::map<std::string, std::stri
   return request(http::Verb::get, url, "", headers);
 }
 
-Reply Browser::post_form(const std::string& url, const std::vector<std::pair<std::string, std::string>>& form,
+Reply Browser::post_form(const std::string& url,
+                         const std::vector<std::pair<std::string, std::string>>& form,
                          const std::map<std::string, std::string>& headers) {
   http::Params p;
   for (const auto& [k, v] : form) p.add(k, v);
@@ -254,7 +257,8 @@ std::optional<std::string> attr(const std::string& tag, const std::string& name)
 std::vector<std::string> tags(const std::string& html, const std::string& tag) {
   std::vector<std::string> out;
   std::regex re("<" + tag + "\\b[^>]*>");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), re); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), re); it != std::sregex_iterator();
+       ++it)
     out.push_back(it->str());
   return out;
 }
@@ -262,7 +266,8 @@ std::vector<std::string> tags(const std::string& html, const std::string& tag) {
 
 std::optional<std::string> hidden_input(const std::string& html, const std::string& name) {
   for (const auto& t : tags(html, "input")) {
-    if (attr(t, "name") == name && attr(t, "type") == std::optional<std::string>("hidden")) return attr(t, "value");
+    if (attr(t, "name") == name && attr(t, "type") == std::optional<std::string>("hidden"))
+      return attr(t, "value");
   }
   return std::nullopt;
 }

@@ -2,12 +2,12 @@
 // free loopback port) and speaks HTTP to it. Every process it starts is stopped by PID.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <sys/types.h>
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,7 +72,8 @@ struct Reply {
 class Browser {
  public:
   Reply get(const std::string& url, const std::map<std::string, std::string>& headers = {});
-  Reply post_form(const std::string& url, const std::vector<std::pair<std::string, std::string>>& form,
+  Reply post_form(const std::string& url,
+                  const std::vector<std::pair<std::string, std::string>>& form,
                   const std::map<std::string, std::string>& headers = {});
   Reply request(http::Verb verb, const std::string& url, const std::string& body,
                 const std::map<std::string, std::string>& headers);

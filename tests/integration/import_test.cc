@@ -38,7 +38,8 @@ std::vector<std::string> synthea_files() {
     if (e.path().extension() == ".json") files.push_back(e.path().string());
   // Provider bundles first (the data README's advice), then the patients.
   std::sort(files.begin(), files.end(), [](const std::string& a, const std::string& b) {
-    bool pa = a.find("Information") != std::string::npos, pb = b.find("Information") != std::string::npos;
+    bool pa = a.find("Information") != std::string::npos,
+         pb = b.find("Information") != std::string::npos;
     return pa != pb ? pa : a < b;
   });
   return files;
@@ -52,7 +53,8 @@ TEST(Import, SyntheaBundlesImport) {
   args.insert(args.end(), files.begin(), files.end());
   auto r = run_tessera(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const auto& f : files) EXPECT_NE(r.out.find(fs::path(f).filename().string()), std::string::npos) << r.out;
+  for (const auto& f : files)
+    EXPECT_NE(r.out.find(fs::path(f).filename().string()), std::string::npos) << r.out;
   // Counts from the data README: 5 patients, 837 observations, 93 distinct practitioners.
   EXPECT_EQ(count_rows(db, "select count(*) from resources where type='Patient'"), 5);
   EXPECT_EQ(count_rows(db, "select count(*) from resources where type='Observation'"), 837);
@@ -90,12 +92,14 @@ TEST(Import, BrokenBundleIsRejectedWholeWithTheEntryNamed) {
   std::string all = r.out + r.err;
   EXPECT_NE(all.find("entry 12"), std::string::npos) << all;
   EXPECT_NE(all.find("Observaton"), std::string::npos) << all;
-  EXPECT_EQ(count_rows(db, "select count(*) from resources"), 0) << "nothing of a rejected file is stored";
+  EXPECT_EQ(count_rows(db, "select count(*) from resources"), 0)
+      << "nothing of a rejected file is stored";
   EXPECT_EQ(count_rows(db, "select count(*) from search_index"), 0);
 
   // An unresolvable urn:uuid reference and a non-bundle are rejected too.
   bundle["entry"][12]["resource"]["resourceType"] = "Observation";
-  bundle["entry"][12]["resource"]["subject"] = {{"reference", "urn:uuid:00000000-0000-0000-0000-000000000000"}};
+  bundle["entry"][12]["resource"]["subject"] = {
+      {"reference", "urn:uuid:00000000-0000-0000-0000-000000000000"}};
   {
     std::ofstream out(path);
     out << bundle.dump();

@@ -63,17 +63,19 @@ class Launcher : public AsTest {
     if (r.exit_code != 0) throw std::runtime_error(r.err);
     auto cfg = std::filesystem::path(s->seed.db).replace_extension(".toml").string();
     std::ofstream(cfg) << "[authz]\nlauncher_enabled = true\n";
-    s->server = std::make_shared<Server>(
-        s->seed.db,
-        std::vector<std::string>{"--role", "authz", "--listen", "127.0.0.1:" + std::to_string(port)},
-        std::vector<std::string>{"--config", cfg});
+    s->server =
+        std::make_shared<Server>(s->seed.db,
+                                 std::vector<std::string>{"--role", "authz", "--listen",
+                                                          "127.0.0.1:" + std::to_string(port)},
+                                 std::vector<std::string>{"--config", cfg});
     shared_ = std::move(s);
   }
   static void TearDownTestSuite() { shared_.reset(); }
 
  protected:
   void SetUp() override {
-    if (!have_sqlite3()) GTEST_SKIP() << "sqlite3 (Debian package sqlite3) is needed to seed FHIR rows";
+    if (!have_sqlite3())
+      GTEST_SKIP() << "sqlite3 (Debian package sqlite3) is needed to seed FHIR rows";
     ASSERT_TRUE(shared_ && shared_->server);
     seed = shared_->seed;
     server = shared_->server;
@@ -86,9 +88,10 @@ class Launcher : public AsTest {
   Reply sign_in(const std::string& user, const std::string& password) {
     auto page = browser.get(launcher());
     EXPECT_EQ(page.status, 200);
-    return browser.post_form(form_action(page.body), {{"csrf", hidden_input(page.body, "csrf").value_or("")},
-                                                      {"username", user},
-                                                      {"password", password}});
+    return browser.post_form(form_action(page.body),
+                             {{"csrf", hidden_input(page.body, "csrf").value_or("")},
+                              {"username", user},
+                              {"password", password}});
   }
   // Signs in as doctor and returns the launcher page.
   Reply launcher_page() {
@@ -134,15 +137,17 @@ TEST_F(Launcher, WithoutASessionShowsTheSignInFormAndSetsALauncherCookie) {
 TEST_F(Launcher, SignInRequiresTheFormsCsrfToken) {
   auto page = browser.get(launcher());
   auto action = form_action(page.body);
-  auto missing = browser.post_form(action, {{"username", "doctor"}, {"password", "doctor-password"}});
+  auto missing =
+      browser.post_form(action, {{"username", "doctor"}, {"password", "doctor-password"}});
   EXPECT_EQ(missing.status, 403);
-  auto wrong = browser.post_form(action, {{"csrf", "not-the-token"}, {"username", "doctor"},
-                                          {"password", "doctor-password"}});
+  auto wrong = browser.post_form(
+      action, {{"csrf", "not-the-token"}, {"username", "doctor"}, {"password", "doctor-password"}});
   EXPECT_EQ(wrong.status, 403);
   // The right token from another browser (no cookie) does not work either.
   Browser other;
   auto stolen = other.post_form(action, {{"csrf", hidden_input(page.body, "csrf").value_or("")},
-                                         {"username", "doctor"}, {"password", "doctor-password"}});
+                                         {"username", "doctor"},
+                                         {"password", "doctor-password"}});
   EXPECT_EQ(stolen.status, 403);
   EXPECT_EQ(browser.get(launcher()).body.find("Ada Lovelace"), std::string::npos);
 }
@@ -192,10 +197,10 @@ TEST_F(Launcher, SignInReplacesTheSessionAndShowsPatientsEncountersAndApps) {
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("Dr. Elena Chen"), std::string::npos);
   EXPECT_EQ(form_action(page.body), launcher() + "/launch");
-  for (const char* s : {"Ada Lovelace", "Alan Turing", "value=\"lp-one\"", "value=\"enc-one-a\"",
-                        "value=\"enc-one-b\"", "value=\"enc-two\"", "Annual physical",
-                        "Sick visit: Acute bronchitis", "1 Oct 2026", "value=\"web-app\"",
-                        "Demo Health App"}) {
+  for (const char* s :
+       {"Ada Lovelace", "Alan Turing", "value=\"lp-one\"", "value=\"enc-one-a\"",
+        "value=\"enc-one-b\"", "value=\"enc-two\"", "Annual physical",
+        "Sick visit: Acute bronchitis", "1 Oct 2026", "value=\"web-app\"", "Demo Health App"}) {
     EXPECT_NE(page.body.find(s), std::string::npos) << s;
   }
   // Deleted encounters, apps without a launch URI and resource servers are not offered.
@@ -208,8 +213,8 @@ TEST_F(Launcher, SignInReplacesTheSessionAndShowsPatientsEncountersAndApps) {
 }
 
 TEST_F(Launcher, LaunchRequiresASignedInSession) {
-  auto r = browser.post_form(launcher() + "/launch", {{"csrf", "x"}, {"patient", "lp-one"},
-                                                      {"client_id", "web-app"}});
+  auto r = browser.post_form(launcher() + "/launch",
+                             {{"csrf", "x"}, {"patient", "lp-one"}, {"client_id", "web-app"}});
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("Sign in to launch an app."), std::string::npos);
   EXPECT_TRUE(r.header("Location").empty());
@@ -217,12 +222,13 @@ TEST_F(Launcher, LaunchRequiresASignedInSession) {
 
 TEST_F(Launcher, LaunchRequiresTheCsrfToken) {
   auto page = launcher_page();
-  auto r = browser.post_form(form_action(page.body), {{"patient", "lp-one"}, {"client_id", "web-app"}});
+  auto r =
+      browser.post_form(form_action(page.body), {{"patient", "lp-one"}, {"client_id", "web-app"}});
   EXPECT_EQ(r.status, 403);
   EXPECT_TRUE(r.header("Location").empty());
   // The sign-in form's token (before sign-in) is no longer valid afterwards.
-  auto r2 = browser.post_form(form_action(page.body), {{"csrf", "stale"}, {"patient", "lp-one"},
-                                                       {"client_id", "web-app"}});
+  auto r2 = browser.post_form(form_action(page.body),
+                              {{"csrf", "stale"}, {"patient", "lp-one"}, {"client_id", "web-app"}});
   EXPECT_EQ(r2.status, 403);
 }
 
@@ -236,7 +242,8 @@ TEST_F(Launcher, RefusesLaunchesThatDoNotFitTogether) {
   auto page = launcher_page();
   const std::vector<BadLaunch> cases = {
       {"no patient", {{"client_id", "web-app"}}, "Choose a patient."},
-      {"unknown patient", {{"patient", "nobody"}, {"client_id", "web-app"}},
+      {"unknown patient",
+       {{"patient", "nobody"}, {"client_id", "web-app"}},
        "You may not open that patient"},
       {"encounter of another patient",
        {{"patient", "lp-two"}, {"encounter", "enc-one-a"}, {"client_id", "web-app"}},
@@ -248,11 +255,14 @@ TEST_F(Launcher, RefusesLaunchesThatDoNotFitTogether) {
        {{"patient", "lp-one"}, {"encounter", "nope"}, {"client_id", "web-app"}},
        "That encounter does not belong to the chosen patient."},
       {"no app", {{"patient", "lp-one"}}, "Choose an app."},
-      {"unknown app", {{"patient", "lp-one"}, {"client_id", "nope"}},
+      {"unknown app",
+       {{"patient", "lp-one"}, {"client_id", "nope"}},
        "That app is not registered for EHR launch."},
-      {"app without launch URI", {{"patient", "lp-one"}, {"client_id", "conf-app"}},
+      {"app without launch URI",
+       {{"patient", "lp-one"}, {"client_id", "conf-app"}},
        "That app is not registered for EHR launch."},
-      {"resource server", {{"patient", "lp-one"}, {"client_id", "fhir-rs"}},
+      {"resource server",
+       {{"patient", "lp-one"}, {"client_id", "fhir-rs"}},
        "That app is not registered for EHR launch."},
       {"intent too long",
        {{"patient", "lp-one"}, {"client_id", "web-app"}, {"intent", std::string(101, 'x')}},

@@ -15,8 +15,9 @@ void expect_only_patient(const nlohmann::json& bundle, const std::string& patien
   ASSERT_EQ(bundle["resourceType"], "Bundle");
   for (const auto& e : bundle.value("entry", nlohmann::json::array())) {
     const auto& r = e["resource"];
-    std::string ref = r.contains("subject") ? r["subject"].value("reference", "")
-                                            : r.contains("patient") ? r["patient"].value("reference", "") : "";
+    std::string ref = r.contains("subject")   ? r["subject"].value("reference", "")
+                      : r.contains("patient") ? r["patient"].value("reference", "")
+                                              : "";
     if (r["resourceType"] == "Patient") ref = "Patient/" + r["id"].get<std::string>();
     EXPECT_EQ(ref, "Patient/" + patient) << r.dump().substr(0, 300);
   }
@@ -49,7 +50,8 @@ TEST_F(SeedScenario, ParentActsForChildTwoAndNothingElse) {
   ASSERT_EQ(obs.status, 200) << obs.body;
   EXPECT_GT(entries(obs.json()), 0u);
   expect_only_patient(obs.json(), "demo-child-2");
-  auto unfiltered = get("Observation?_count=500");  // names no patient: limited to the token's (SCOPE-11)
+  auto unfiltered =
+      get("Observation?_count=500");  // names no patient: limited to the token's (SCOPE-11)
   ASSERT_EQ(unfiltered.status, 200);
   expect_only_patient(unfiltered.json(), "demo-child-2");
   EXPECT_EQ(unfiltered.json()["total"], obs.json()["total"]);
@@ -87,11 +89,13 @@ TEST_F(SeedScenario, ParentActsForChildTwoAndNothingElse) {
     auto r = get(c.path);
     EXPECT_EQ(r.status, c.status) << c.path << "\n" << r.body.substr(0, 400);
     EXPECT_EQ(r.json()["resourceType"], "OperationOutcome") << c.path;
-    for (const char* other : {"\"reference\":\"Patient/demo-child-1\"", "\"reference\":\"Patient/demo-parent\""})
+    for (const char* other :
+         {"\"reference\":\"Patient/demo-child-1\"", "\"reference\":\"Patient/demo-parent\""})
       EXPECT_EQ(r.body.find(other), std::string::npos) << "leaked data: " << c.path;
   }
   // The same through POST _search.
-  for (const Form& form : std::vector<Form>{{{"patient", "demo-child-1"}}, {{"subject", "Patient/demo-parent"}}}) {
+  for (const Form& form :
+       std::vector<Form>{{{"patient", "demo-child-1"}}, {{"subject", "Patient/demo-parent"}}}) {
     ++requests;
     auto r = fhir_search_post("Observation", form, at);
     EXPECT_EQ(r.status, 403) << r.body;
@@ -136,7 +140,10 @@ TEST_F(SeedScenario, ParentsOwnRecordStaysOutsideHerChildsTokenEvenWithFhirUser)
   auto intro = introspect(tok["access_token"]).json();
   EXPECT_EQ(intro["fhirUser"], fhir_base() + "/Patient/demo-parent");
   EXPECT_EQ(fhir_get("Patient/demo-parent", tok["access_token"]).status, 404);
-  EXPECT_EQ(fhir_get("Observation/" + demo_ids("Observation", "demo-parent").at(0), tok["access_token"]).status, 404);
+  EXPECT_EQ(
+      fhir_get("Observation/" + demo_ids("Observation", "demo-parent").at(0), tok["access_token"])
+          .status,
+      404);
   EXPECT_EQ(fhir_get("Observation?patient=demo-parent", tok["access_token"]).status, 403);
   EXPECT_EQ(fhir_get("Patient/demo-child-2", tok["access_token"]).status, 200);
 }
@@ -188,7 +195,8 @@ TEST_F(SeedScenario, TokenForServerAIsRefusedByServerB) {
   f.patient = "demo-child-2";
   auto tok = launch(f);  // aud = server A
   EXPECT_EQ(fhir_get("Patient/demo-child-2", tok["access_token"]).status, 200);
-  auto at_b = browser.get(other_base + "/Patient/demo-child-2", {{"Authorization", "Bearer " + tok["access_token"].get<std::string>()}});
+  auto at_b = browser.get(other_base + "/Patient/demo-child-2",
+                          {{"Authorization", "Bearer " + tok["access_token"].get<std::string>()}});
   EXPECT_EQ(at_b.status, 401) << at_b.body;
   EXPECT_NE(at_b.header("WWW-Authenticate").find("invalid_token"), std::string::npos);
 }

@@ -8,8 +8,9 @@
 namespace tessera::itest {
 namespace {
 
-const std::vector<std::string> kContextMembers = {"patient", "encounter", "fhirContext", "intent",
-                                                  "tenant", "need_patient_banner", "smart_style_url"};
+const std::vector<std::string> kContextMembers = {
+    "patient", "encounter",           "fhirContext",    "intent",
+    "tenant",  "need_patient_banner", "smart_style_url"};
 
 // INTRO-4: every context member of the token response is in the introspection, JSON-equal.
 void expect_context_carried(const nlohmann::json& token, const nlohmann::json& intro) {
@@ -49,7 +50,7 @@ TEST_F(StandaloneLaunch, DiscoveryToRevocationOverHttp) {
   f.patient = "demo-child-2";
   LaunchResult lr;
   auto tok = launch(f, &lr);
-  EXPECT_EQ(query_param(lr.redirect, "state"), f.state);  // AUTHZ-7: byte for byte
+  EXPECT_EQ(query_param(lr.redirect, "state"), f.state);             // AUTHZ-7: byte for byte
   EXPECT_EQ(lr.token_response.header("Cache-Control"), "no-store");  // TOKEN-7
   EXPECT_EQ(lr.token_response.header("Pragma"), "no-cache");
   EXPECT_EQ(tok["token_type"], "Bearer");
@@ -80,7 +81,9 @@ TEST_F(StandaloneLaunch, DiscoveryToRevocationOverHttp) {
   EXPECT_EQ(ij["iss"], idt["iss"]);
   EXPECT_EQ(ij["fhirUser"], idt["fhirUser"]);
   EXPECT_EQ(ij["aud"], fhir_base());
-  EXPECT_LE(std::abs(ij["exp"].get<std::int64_t>() - (ij["iat"].get<std::int64_t>() + tok["expires_in"].get<std::int64_t>())), 1);
+  EXPECT_LE(std::abs(ij["exp"].get<std::int64_t>() -
+                     (ij["iat"].get<std::int64_t>() + tok["expires_in"].get<std::int64_t>())),
+            1);
   expect_context_carried(tok, ij);
 
   // refresh: rotation, the old refresh token dies, the context comes back unchanged
@@ -102,14 +105,16 @@ TEST_F(StandaloneLaunch, DiscoveryToRevocationOverHttp) {
 
   // The reuse of the rotated refresh token ended the grant (REFRESH-8): log in again.
   auto tok2 = launch(f);
-  auto rv = browser.post_form(issuer() + "/revoke", {{"token", tok2["access_token"]}, {"client_id", "web-app"}});
+  auto rv = browser.post_form(issuer() + "/revoke",
+                              {{"token", tok2["access_token"]}, {"client_id", "web-app"}});
   EXPECT_EQ(rv.status, 200);
   auto gone = introspect(tok2["access_token"]);
   EXPECT_EQ(gone.status, 200);
   EXPECT_EQ(gone.json(), nlohmann::json({{"active", false}}));  // INTRO-8, I7662-6
   // Revoking the refresh token revokes the grant's access tokens too (REVOKE-7).
   auto tok3 = launch(f);
-  rv = browser.post_form(issuer() + "/revoke", {{"token", tok3["refresh_token"]}, {"client_id", "web-app"}});
+  rv = browser.post_form(issuer() + "/revoke",
+                         {{"token", tok3["refresh_token"]}, {"client_id", "web-app"}});
   EXPECT_EQ(rv.status, 200);
   EXPECT_EQ(introspect(tok3["access_token"]).json(), nlohmann::json({{"active", false}}));
   EXPECT_EQ(introspect(tok3["refresh_token"]).json(), nlohmann::json({{"active", false}}));
@@ -148,11 +153,12 @@ TEST_F(StandaloneLaunch, SingleReachablePatientSkipsThePicker) {
 }
 
 TEST_F(StandaloneLaunch, EhrLaunchCarriesEveryContextMember) {
-  auto made = run_tessera({"--database", seed.db, "launch", "create", "--patient", "demo-child-1",
-                           "--encounter", "enc-42", "--user", "doctor", "--intent", "reconcile-medications",
-                           "--need-patient-banner", "--smart-style-url", issuer() + "/smart-style/v1.json",
-                           "--tenant", "clinic-7", "--fhir-context",
-                           R"([{"reference":"DiagnosticReport/dr-1"},{"reference":"Patient/demo-parent","role":"https://example.org/roles/mother"}])"});
+  auto made = run_tessera(
+      {"--database", seed.db, "launch", "create", "--patient", "demo-child-1", "--encounter",
+       "enc-42", "--user", "doctor", "--intent", "reconcile-medications", "--need-patient-banner",
+       "--smart-style-url", issuer() + "/smart-style/v1.json", "--tenant", "clinic-7",
+       "--fhir-context",
+       R"([{"reference":"DiagnosticReport/dr-1"},{"reference":"Patient/demo-parent","role":"https://example.org/roles/mother"}])"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   std::string launch_value = made.out.substr(0, made.out.find('\n'));
   ASSERT_EQ(launch_value.rfind("tsr_ln_", 0), 0u);

@@ -17,10 +17,12 @@ namespace fs = std::filesystem;
 class StaticApps : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / "tessera-itest" / ("apps-" + core::default_random().token(6));
+    dir_ =
+        fs::temp_directory_path() / "tessera-itest" / ("apps-" + core::default_random().token(6));
     fs::create_directories(dir_ / "dist" / "sample");
     std::ofstream(dir_ / "dist" / "index.html") << "<!DOCTYPE html><title>apps</title>";
-    std::ofstream(dir_ / "dist" / "sample" / "index.html") << "<!DOCTYPE html><title>sample</title>";
+    std::ofstream(dir_ / "dist" / "sample" / "index.html")
+        << "<!DOCTYPE html><title>sample</title>";
     std::ofstream(dir_ / "dist" / "sample" / "app.js") << "console.log(1);";
     std::ofstream(dir_ / "secret.txt") << "outside the apps dir";
     db_ = (dir_ / "t.db").string();
@@ -60,8 +62,9 @@ TEST_F(StaticApps, ServedAtAppsWithTypesIndexAndNoCache) {
 TEST_F(StaticApps, TraversalIsRefusedAfterDecoding) {
   Server s(db_, {"--role", "authz", "--apps-dir", (dir_ / "dist").string()});
   Browser b;
-  for (const char* t : {"/apps/../secret.txt", "/apps/%2e%2e/secret.txt", "/apps/sample/%2E%2E/%2E%2E/secret.txt",
-                        "/apps/..%2Fsecret.txt", "/apps/%2Fetc%2Fpasswd", "/apps/.%2e/secret.txt"}) {
+  for (const char* t :
+       {"/apps/../secret.txt", "/apps/%2e%2e/secret.txt", "/apps/sample/%2E%2E/%2E%2E/secret.txt",
+        "/apps/..%2Fsecret.txt", "/apps/%2Fetc%2Fpasswd", "/apps/.%2e/secret.txt"}) {
     auto r = b.get(s.base() + t);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << t << " " << r.status;
     EXPECT_EQ(r.body.find("outside the apps dir"), std::string::npos) << t;

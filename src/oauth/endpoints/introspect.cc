@@ -1,10 +1,9 @@
 // POST /introspect: RFC 7662 with the SMART profile (INTRO-*, I7662-*). The heart of the product:
 // a resource server learns from here, and only here, what a token grants and for which patient.
 // Starts from {"active":false}; every failed check returns it.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cassert>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -93,7 +92,8 @@ class CanonicalJson {
         bool first = true;
         do {
           std::string_view key, v;
-          if (!string(key) || (!first && !(prev < key)) || !eat(':') || !value(v, depth + 1)) return false;
+          if (!string(key) || (!first && !(prev < key)) || !eat(':') || !value(v, depth + 1))
+            return false;
           prev = key;
           first = false;
         } while (eat(','));
@@ -118,8 +118,8 @@ class CanonicalJson {
       ok = n >= 1 && n <= 18 && !(n > 1 && s_[digits] == '0') && !(negative && s_[digits] == '0') &&
            !(pos_ < s_.size() && (s_[pos_] == '.' || s_[pos_] == 'e' || s_[pos_] == 'E'));
     } else {
-      for (std::string_view lit : {std::string_view("true"), std::string_view("false"),
-                                   std::string_view("null")}) {
+      for (std::string_view lit :
+           {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
         if (s_.substr(pos_, lit.size()) == lit) {
           pos_ += lit.size();
           ok = true;
@@ -155,7 +155,8 @@ std::optional<std::string> render_introspection(const store::TokenRecord& t,
   m.push_back({"active", "true", false});
   m.push_back({"scope", t.scope, true});
   m.push_back({"client_id", t.client_id, true});
-  m.push_back({"token_type", t.kind == store::TokenKind::kAccess ? "Bearer" : "refresh_token", true});
+  m.push_back(
+      {"token_type", t.kind == store::TokenKind::kAccess ? "Bearer" : "refresh_token", true});
   m.push_back({"exp", exp, false});
   m.push_back({"iat", iat, false});
   m.push_back({"iss", issuer, true});
@@ -236,12 +237,15 @@ Response AuthorizationServer::introspect(http::RequestContext& ctx) {
   // (Basic or body) or by a bearer token it obtained with the __introspect scope.
   auto authz = ctx.header(http::Field::authorization);
   if (auto bearer = http::parse_bearer(authz)) {
-    auto caller = looks_like(*bearer, kAccessTokenPrefix) ? d_.grants.find_token(credential_hash(*bearer))
-                                                           : std::nullopt;
+    auto caller = looks_like(*bearer, kAccessTokenPrefix)
+                      ? d_.grants.find_token(credential_hash(*bearer))
+                      : std::nullopt;
     bool ok = caller && caller->kind == store::TokenKind::kAccess && !caller->revoked &&
-              caller->expires_at > now() && scopes::ScopeSet::parse(caller->scope).has("__introspect");
+              caller->expires_at > now() &&
+              scopes::ScopeSet::parse(caller->scope).has("__introspect");
     if (!ok) {  // I7662-7 with RFC 6750 §3
-      auto res = json_error(core::make_error(ErrorCode::kInvalidToken, "the bearer token may not introspect"));
+      auto res = json_error(
+          core::make_error(ErrorCode::kInvalidToken, "the bearer token may not introspect"));
       res.set(http::Field::www_authenticate, "Bearer error=\"invalid_token\"");
       return res;
     }
@@ -249,14 +253,16 @@ Response AuthorizationServer::introspect(http::RequestContext& ctx) {
     auto caller = authenticate_client(ctx, form, AuthMode::kIntrospect);
     if (!caller) return json_error(caller.error());
     if (caller->type != store::ClientType::kResourceServer) {
-      return json_error(core::make_error(ErrorCode::kInvalidClient, "only resource servers may introspect",
-                                         "client " + caller->client_id + " is not a resource server"));
+      return json_error(
+          core::make_error(ErrorCode::kInvalidClient, "only resource servers may introspect",
+                           "client " + caller->client_id + " is not a resource server"));
     }
   }
 
   auto token = form.get("token");
   if (!token) return json_error(core::make_error(ErrorCode::kInvalidRequest, "token is required"));
-  if (form.count("token") > 1) return json_error(core::make_error(ErrorCode::kInvalidRequest, "token is repeated"));
+  if (form.count("token") > 1)
+    return json_error(core::make_error(ErrorCode::kInvalidRequest, "token is repeated"));
   // token_type_hint is honoured by the prefix and never required (I7662-1, INTRO-10).
   bool access = looks_like(*token, kAccessTokenPrefix);
   bool refresh = looks_like(*token, kRefreshTokenPrefix);

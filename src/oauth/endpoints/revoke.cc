@@ -23,7 +23,8 @@ http::Response AuthorizationServer::revoke(http::RequestContext& ctx) {
     return answer(json_error(core::make_error(ErrorCode::kInvalidRequest, "token is required")));
   auto ok = [&] { return answer(json_ok("{}")); };
   // REVOKE-2: the hint is only a hint; the prefix tells the type.
-  if (!looks_like(*token, kAccessTokenPrefix) && !looks_like(*token, kRefreshTokenPrefix)) return ok();
+  if (!looks_like(*token, kAccessTokenPrefix) && !looks_like(*token, kRefreshTokenPrefix))
+    return ok();
   auto t = d_.grants.find_token(credential_hash(*token));
   if (!t || t->client_id != client->client_id) return ok();
   if (t->kind == store::TokenKind::kRefresh) {

@@ -32,7 +32,8 @@ Response AuthorizationServer::token(http::RequestContext& ctx) {
         json_error(core::make_error(ErrorCode::kInvalidRequest, "grant_type is required")));
   }
 
-  using GrantFn = Response (AuthorizationServer::*)(const store::ClientRecord&, const http::Params&);
+  using GrantFn =
+      Response (AuthorizationServer::*)(const store::ClientRecord&, const http::Params&);
   static const std::map<std::string, GrantFn, std::less<>> kGrants = {
       {"authorization_code", &AuthorizationServer::grant_authorization_code},
       {"refresh_token", &AuthorizationServer::grant_refresh_token},
@@ -57,7 +58,8 @@ Response AuthorizationServer::token(http::RequestContext& ctx) {
   return answer((this->*(it->second))(*client, *form));
 }
 
-std::string AuthorizationServer::make_id_token(const store::GrantRecord& grant, const std::string& nonce) {
+std::string AuthorizationServer::make_id_token(const store::GrantRecord& grant,
+                                               const std::string& nonce) {
   // OIDC-8: iss, sub, aud, exp, iat (+ nonce, auth_time); OIDC-5: fhirUser when granted.
   std::int64_t t = now();
   Json claims{{"iss", d_.config.authz.issuer},

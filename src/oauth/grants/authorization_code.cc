@@ -27,8 +27,11 @@ http::Response AuthorizationServer::grant_authorization_code(const store::Client
   auto redirect_uri = p.get("redirect_uri");
   auto verifier = p.get("code_verifier");
   if (!code) return json_error(core::make_error(ErrorCode::kInvalidRequest, "code is required"));
-  if (!redirect_uri) return json_error(core::make_error(ErrorCode::kInvalidRequest, "redirect_uri is required"));
-  if (!verifier) return json_error(core::make_error(ErrorCode::kInvalidRequest, "code_verifier is required (PKCE)"));
+  if (!redirect_uri)
+    return json_error(core::make_error(ErrorCode::kInvalidRequest, "redirect_uri is required"));
+  if (!verifier)
+    return json_error(
+        core::make_error(ErrorCode::kInvalidRequest, "code_verifier is required (PKCE)"));
 
   auto invalid_grant = [](std::string why) {
     return json_error(core::make_error(ErrorCode::kInvalidGrant, std::move(why)));
@@ -39,15 +42,20 @@ http::Response AuthorizationServer::grant_authorization_code(const store::Client
   if (rec->used) {
     // OAUTH-4: a replayed code revokes every token issued from it.
     d_.grants.revoke_grant(rec->grant_id);
-    audit("CodeReplayDetected", rec->client_id, "", "", "denied", "grant " + rec->grant_id + " revoked");
+    audit("CodeReplayDetected", rec->client_id, "", "", "denied",
+          "grant " + rec->grant_id + " revoked");
     return invalid_grant("the code was already used");
   }
   if (rec->expires_at <= now()) return invalid_grant("the code has expired");
-  if (rec->client_id != client.client_id) return invalid_grant("the code was issued to another client");  // TOKEN-3
-  if (rec->redirect_uri != *redirect_uri) return invalid_grant("redirect_uri does not match the authorization request");
+  if (rec->client_id != client.client_id)
+    return invalid_grant("the code was issued to another client");  // TOKEN-3
+  if (rec->redirect_uri != *redirect_uri)
+    return invalid_grant("redirect_uri does not match the authorization request");
   // PKCE-3: BASE64URL(SHA256(verifier)) == challenge, compared in constant time.
-  if (!valid_verifier(*verifier)) return invalid_grant("code_verifier is malformed (43-128 unreserved characters)");
-  if (!core::constant_time_equal(core::base64url_encode(core::sha256(*verifier)), rec->code_challenge))
+  if (!valid_verifier(*verifier))
+    return invalid_grant("code_verifier is malformed (43-128 unreserved characters)");
+  if (!core::constant_time_equal(core::base64url_encode(core::sha256(*verifier)),
+                                 rec->code_challenge))
     return invalid_grant("code_verifier does not match the code_challenge");
 
   auto grant = d_.grants.find_grant(rec->grant_id);

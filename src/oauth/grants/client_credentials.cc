@@ -12,7 +12,8 @@ using core::ErrorCode;
 http::Response AuthorizationServer::grant_client_credentials(const store::ClientRecord& client,
                                                              const http::Params& p) {
   if (client.type == store::ClientType::kPublic) {
-    return json_error(core::make_error(ErrorCode::kUnauthorizedClient, "public clients cannot use client_credentials"));
+    return json_error(core::make_error(ErrorCode::kUnauthorizedClient,
+                                       "public clients cannot use client_credentials"));
   }
   auto scope = p.get("scope");
   if (!scope) return json_error(core::make_error(ErrorCode::kInvalidRequest, "scope is required"));
@@ -23,9 +24,11 @@ http::Response AuthorizationServer::grant_client_credentials(const store::Client
     bool ok = s.rfind("system/", 0) == 0 || s == "__introspect";
     if (ok) filtered += (filtered.empty() ? "" : " ") + s;
   }
-  auto granted = scopes::narrow(scopes::ScopeSet::parse(filtered), scopes::ScopeSet::parse(client.scope));
+  auto granted =
+      scopes::narrow(scopes::ScopeSet::parse(filtered), scopes::ScopeSet::parse(client.scope));
   if (granted.empty()) {
-    return json_error(core::make_error(ErrorCode::kInvalidScope, "none of the requested scopes is allowed for this client"));
+    return json_error(core::make_error(ErrorCode::kInvalidScope,
+                                       "none of the requested scopes is allowed for this client"));
   }
   store::GrantRecord g;
   g.grant_id = core::default_random().token(16);

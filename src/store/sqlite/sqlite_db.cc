@@ -3,11 +3,11 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 namespace tessera::store::sqlite {
 
@@ -75,7 +75,8 @@ class Checkpointer {
         sqlite3_close(db);
         db = nullptr;
       }
-      if (db) (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (db)
+        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
     }
     lock.unlock();
@@ -149,7 +150,8 @@ int Statement::exec() {
 std::string Statement::text(int col) const {
   auto p = sqlite3_column_text(stmt_, col);
   int n = sqlite3_column_bytes(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string();
 }
 
 std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -193,10 +195,14 @@ core::Result<std::unique_ptr<Database>> Database::open(const std::string& path) 
     // A URI filename: '%', '?' and '#' in the path must be escaped or they are read as URI syntax.
     uri = "file:";
     for (char ch : path) {
-      if (ch == '%') uri += "%25";
-      else if (ch == '?') uri += "%3f";
-      else if (ch == '#') uri += "%23";
-      else uri += ch;
+      if (ch == '%')
+        uri += "%25";
+      else if (ch == '?')
+        uri += "%3f";
+      else if (ch == '#')
+        uri += "%23";
+      else
+        uri += ch;
     }
   }
   std::unique_ptr<Database> db(new Database(uri, generation));
@@ -206,8 +212,8 @@ core::Result<std::unique_ptr<Database>> Database::open(const std::string& path) 
   }
   if (memory) {
     if (sqlite3_open_v2(uri.c_str(), &db->keepalive_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr) !=
-        SQLITE_OK) {
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+                        nullptr) != SQLITE_OK) {
       return core::make_error(core::ErrorCode::kInternal, "cannot open in-memory database");
     }
   }
@@ -329,9 +335,9 @@ core::Status Database::migrate(const std::vector<std::string_view>& migrations) 
   try {
     int have = schema_version();
     if (have > static_cast<int>(migrations.size())) {
-      return core::make_error(core::ErrorCode::kInternal,
-                              "database schema is newer than this binary (version " +
-                                  std::to_string(have) + ")");
+      return core::make_error(
+          core::ErrorCode::kInternal,
+          "database schema is newer than this binary (version " + std::to_string(have) + ")");
     }
     for (auto i = static_cast<std::size_t>(have); i < migrations.size(); ++i) {
       auto st = transaction([&]() -> core::Status {

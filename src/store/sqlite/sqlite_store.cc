@@ -1,8 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace tessera::store {
@@ -21,18 +20,30 @@ std::vector<std::string> split_list(const std::string& s) {
     bool ok = true;
     if (s.size() > 2) {
       for (;;) {
-        if (i >= s.size() || s[i] != '"') { ok = false; break; }
+        if (i >= s.size() || s[i] != '"') {
+          ok = false;
+          break;
+        }
         std::size_t end = s.find('"', i + 1);
-        if (end == std::string::npos) { ok = false; break; }
+        if (end == std::string::npos) {
+          ok = false;
+          break;
+        }
         for (std::size_t k = i + 1; k < end; ++k) {
           auto c = static_cast<unsigned char>(s[k]);
-          if (c < 0x20 || c > 0x7e || c == '\\') { ok = false; break; }
+          if (c < 0x20 || c > 0x7e || c == '\\') {
+            ok = false;
+            break;
+          }
         }
         if (!ok) break;
         out.emplace_back(s, i + 1, end - i - 1);
         i = end + 1;
         if (i == s.size() - 1) break;
-        if (s[i] != ',') { ok = false; break; }
+        if (s[i] != ',') {
+          ok = false;
+          break;
+        }
         ++i;
       }
     }
@@ -59,9 +70,12 @@ std::string origin_of(const std::string& url) {
 
 std::string_view to_string(ClientType t) {
   switch (t) {
-    case ClientType::kPublic: return "public";
-    case ClientType::kConfidential: return "confidential";
-    case ClientType::kResourceServer: return "resource-server";
+    case ClientType::kPublic:
+      return "public";
+    case ClientType::kConfidential:
+      return "confidential";
+    case ClientType::kResourceServer:
+      return "resource-server";
   }
   return "public";
 }
@@ -124,7 +138,8 @@ core::Status SqliteStore::add_client(const ClientRecord& c) {
 }
 
 std::optional<ClientRecord> SqliteStore::find_client(std::string_view id) {
-  static const std::string kSql = "SELECT " + std::string(kClientCols) + " FROM clients WHERE client_id = ?";
+  static const std::string kSql =
+      "SELECT " + std::string(kClientCols) + " FROM clients WHERE client_id = ?";
   auto st = db_->prepare(kSql);
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
@@ -222,7 +237,8 @@ std::vector<PatientAccessRecord> SqliteStore::list_access(std::string_view usern
 // ---- launches ----
 core::Status SqliteStore::add_launch(const LaunchRecord& l) {
   auto st = db_->prepare(
-      "INSERT INTO launches(launch_hash, context_json, username, client_id, created_at, expires_at, "
+      "INSERT INTO launches(launch_hash, context_json, username, client_id, created_at, "
+      "expires_at, "
       "used) VALUES (?,?,?,?,?,?,0)");
   st.bind(1, l.launch_hash).bind(2, l.context_json).bind(3, l.username).bind(4, l.client_id);
   st.bind(5, l.created_at).bind(6, l.expires_at);
@@ -236,7 +252,7 @@ std::optional<LaunchRecord> SqliteStore::peek_launch(std::string_view h, std::in
       "launches WHERE launch_hash = ? AND used = 0 AND expires_at > ?");
   st.bind(1, h).bind(2, now);
   if (!st.step()) return std::nullopt;
-  return LaunchRecord{st.text(0), st.text(1), st.text(2), st.text(3),
+  return LaunchRecord{st.text(0),  st.text(1),  st.text(2),      st.text(3),
                       st.int64(4), st.int64(5), st.int64(6) != 0};
 }
 
@@ -438,12 +454,16 @@ std::vector<KeyRecord> SqliteStore::list_keys() {
       "SELECT kid, alg, private_pem, created_at, active FROM signing_keys "
       "ORDER BY created_at DESC, rowid DESC");  // same second: the later insert is newer
   std::vector<KeyRecord> out;
-  while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.int64(4) != 0});
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.int64(4) != 0});
   return out;
 }
 
 core::Status SqliteStore::set_key_active(std::string_view kid, bool active) {
-  db_->prepare("UPDATE signing_keys SET active = ? WHERE kid = ?").bind(1, active).bind(2, kid).exec();
+  db_->prepare("UPDATE signing_keys SET active = ? WHERE kid = ?")
+      .bind(1, active)
+      .bind(2, kid)
+      .exec();
   if (sqlite3_changes(db_->connection()) == 0)
     return core::make_error(core::ErrorCode::kNotFound, "no such key");
   return {};
@@ -518,7 +538,8 @@ PatientSummary summarize_patient(const std::string& id, const std::string& json)
 }  // namespace
 
 std::optional<PatientSummary> SqliteStore::find_patient(std::string_view id) {
-  auto st = db_->prepare("SELECT id, json FROM resources WHERE type = 'Patient' AND id = ? AND deleted = 0");
+  auto st = db_->prepare(
+      "SELECT id, json FROM resources WHERE type = 'Patient' AND id = ? AND deleted = 0");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return summarize_patient(st.text(0), st.text(1));

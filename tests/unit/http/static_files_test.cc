@@ -171,10 +171,10 @@ TEST_F(StaticFilesTest, DirectoryWithoutSlashRedirectsKeepingTheQuery) {
 
 TEST_F(StaticFilesTest, TraversalAndHiddenFilesAre404) {
   for (const char* t :
-       {"/apps/../outside.txt", "/apps/%2e%2e/outside.txt", "/apps/sample/%2E%2E/%2e%2e/outside.txt",
-        "/apps/..%2foutside.txt", "/apps//etc/passwd", "/apps/%2fetc%2fpasswd",
-        "/apps/sample/.secret", "/apps/sample/./app.js", "/apps/sample//app.js",
-        "/apps/index.html%00.png", "/apps/sample\\..\\..\\outside.txt"}) {
+       {"/apps/../outside.txt", "/apps/%2e%2e/outside.txt",
+        "/apps/sample/%2E%2E/%2e%2e/outside.txt", "/apps/..%2foutside.txt", "/apps//etc/passwd",
+        "/apps/%2fetc%2fpasswd", "/apps/sample/.secret", "/apps/sample/./app.js",
+        "/apps/sample//app.js", "/apps/index.html%00.png", "/apps/sample\\..\\..\\outside.txt"}) {
     auto res = get(t);
     EXPECT_EQ(res.result(), Status::not_found) << t;
     EXPECT_EQ(res.body().find("secret"), std::string::npos) << t;
@@ -192,7 +192,7 @@ TEST_F(StaticFilesTest, MissingFilesFileAsDirectoryAndOversizedFilesAre404) {
   EXPECT_EQ(get("/apps/sample/nope/").result(), Status::not_found);
   EXPECT_EQ(get("/apps/sample/app.js/").result(), Status::not_found);
   EXPECT_EQ(get("/apps/big.txt").result(), Status::not_found);  // over max_file_size
-  EXPECT_EQ(get("/other").body(), "other");                      // other routes untouched
+  EXPECT_EQ(get("/other").body(), "other");                     // other routes untouched
 }
 
 TEST_F(StaticFilesTest, DirectoryWithoutIndexIs404) {
