@@ -11,9 +11,9 @@ DEMO_PORT ?= 8080
 APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   libboost-dev nlohmann-json3-dev libssl-dev libsodium-dev libsqlite3-dev sqlite3 \
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
-  libbenchmark-dev openssl nodejs npm chromium
+  libbenchmark-dev openssl nodejs npm chromium wrk nginx-light
 
-.PHONY: all deps build test unit-test e2e-test asan-test demo bench clean
+.PHONY: all deps build test unit-test e2e-test bench-smoke asan-test demo bench clean
 
 all: build
 
@@ -49,7 +49,12 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 
-test: unit-test e2e-test asan-test
+# One-second runs of every benchmark workload against Tessera, nginx and oidc-provider: checks
+# that the harness works and every request is answered 2xx; asserts nothing about timing.
+bench-smoke: build
+	TESSERA_BIN=$(CURDIR)/$(BUILD)/apps/tessera/tessera timeout 900 bash bench/run.sh --smoke
+
+test: unit-test e2e-test bench-smoke asan-test
 	@echo "make test: all suites passed"
 
 # The demo: authz + FHIR in one process on loopback, embedded SQLite, generated demo data.

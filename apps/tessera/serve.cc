@@ -16,6 +16,7 @@
 #include "http/static_files.h"
 #include "oauth/authorization_server.h"
 #include "oauth/key_ring.h"
+#include "store/audit_queue.h"
 #include "store/sqlite/sqlite_store.h"
 #include "web/interaction_pages.h"
 #include "web/launcher_pages.h"
@@ -91,6 +92,10 @@ int serve(const config::Config& base_config, const std::string& role) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Audit records are written in batches by one thread (store/audit_queue.h); destroyed after
+  // the server and its handlers, so a clean stop writes every record first.
+  store::AuditQueue audit(store, store);
+
   http::Router router;
   std::unique_ptr<oauth::KeyRing> keys;
   std::unique_ptr<oauth::AuthorizationServer> as;
@@ -102,7 +107,7 @@ int serve(const config::Config& base_config, const std::string& role) {
     }
     keys = std::make_unique<oauth::KeyRing>(std::move(ring.value()));
     oauth::AuthzDeps deps{config, store, store, store, store, store,
-                          store,  store, store, *keys, clock};
+                          store,  audit, store, *keys, clock};
     as = std::make_unique<oauth::AuthorizationServer>(deps);
     as->register_routes(router);
     web::register_interaction_routes(router, *as);
@@ -133,7 +138,7 @@ int serve(const config::Config& base_config, const std::string& role) {
     engine = std::make_unique<fhir::SqliteFhirEngine>(store, config.fhir, clock);
     introspection = std::make_unique<gateway::HttpIntrospectionClient>(config.fhir);
     cache = std::make_unique<gateway::TokenCache>(config.fhir, clock);
-    gw = std::make_unique<gateway::Gateway>(config.fhir, *introspection, *cache, *engine, store,
+    gw = std::make_unique<gateway::Gateway>(config.fhir, *introspection, *cache, *engine, audit,
                                             clock);
     gw->register_routes(router, path_of(config.fhir.base_url));
   }
@@ -217,6 +222,9 @@ int serve(const config::Config& base_config, const std::string& role) {
   spdlog::info("serving role={} port={}", role, server->port());
 
   server->run();
+  // Token writes still in the group commit: finish them while their io_contexts exist (their
+  // completions are posted there and dropped with the stopped loops).
+  store.db().drain();
 #ifdef TESSERA_WITH_FHIR
   // The introspection client's pooled sockets belong to the server's io_contexts: release them
   // before the server (and its io_contexts) go away.

@@ -139,11 +139,34 @@ std::optional<std::string> url_decode(std::string_view s, bool form) {
   return out;
 }
 
+namespace {
+// Fetched once: EVP_sha256() makes every digest look the implementation up again (≈ 5k
+// instructions of a 7k-instruction hash of a token; bench/README.md). Never freed.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return m ? m : EVP_sha256();
+  }();
+  return md;
+}
+}  // namespace
+
 std::string sha256(std::string_view data) {
+  // One digest context per thread, reused: EVP_Digest allocates, initialises and frees one per
+  // call, which was most of the cost of hashing a 50-byte token.
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx t;
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-             EVP_sha256(), nullptr);
+  if (!t.ctx || EVP_DigestInit_ex2(t.ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(t.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(t.ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
+    EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+               sha256_md(), nullptr);
+  }
   return out;
 }
 
@@ -152,7 +175,7 @@ std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data));
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(sha256_md(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(),
        reinterpret_cast<unsigned char*>(out.data()), &len);
   return out;

@@ -207,11 +207,16 @@ struct Server::Impl {
     }
   }
 
+  // One acceptor (so a second process cannot bind the same port, as SO_REUSEPORT would let it);
+  // each accepted socket is created on the next loop in turn, where its session runs.
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    std::size_t next = 0;
     for (;;) {
       beast::error_code ec;
+      asio::io_context& target = *contexts[next];
+      next = (next + 1) % contexts.size();
       tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          co_await acceptor.async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping.load() || ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. EMFILE: keep accepting
@@ -247,30 +252,27 @@ bool Server::tls() const { return impl_->ssl != nullptr; }
 
 std::uint16_t Server::listen() {
   auto addr = asio::ip::make_address(impl_->options.address);
-  std::uint16_t port = impl_->options.port;
-  for (auto& ctx : impl_->contexts) {
-    auto acc = std::make_unique<tcp::acceptor>(*ctx);
-    tcp::endpoint ep(addr, port);
-    acc->open(ep.protocol());
-    acc->set_option(asio::socket_base::reuse_address(true));
-    int one = 1;
-    ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    acc->bind(ep);
-    acc->listen(asio::socket_base::max_listen_connections);
-    port = acc->local_endpoint().port();  // the first bind fixes the port for the others
-    impl_->acceptors.push_back(std::move(acc));
-  }
-  port_ = port;
-  return port;
+  auto acc = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  tcp::endpoint ep(addr, impl_->options.port);
+  acc->open(ep.protocol());
+  acc->set_option(asio::socket_base::reuse_address(true));  // TIME_WAIT only; no SO_REUSEPORT
+  acc->bind(ep);
+  acc->listen(asio::socket_base::max_listen_connections);
+  port_ = acc->local_endpoint().port();
+  impl_->acceptors.push_back(std::move(acc));
+  return port_;
 }
 
 void Server::run() {
-  for (std::size_t i = 0; i < impl_->contexts.size(); ++i) {
-    asio::co_spawn(*impl_->contexts[i], impl_->accept_loop(*impl_->acceptors[i]), asio::detached);
-  }
+  for (auto& acc : impl_->acceptors)
+    asio::co_spawn(*impl_->contexts[0], impl_->accept_loop(*acc), asio::detached);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
-    threads.emplace_back([ctx = impl_->contexts[i].get()] { ctx->run(); });
+    // Kept running while idle: sessions arrive from the acceptor on loop 0.
+    threads.emplace_back([ctx = impl_->contexts[i].get()] {
+      auto guard = asio::make_work_guard(*ctx);
+      ctx->run();
+    });
   }
   impl_->contexts[0]->run();
   for (auto& t : threads) t.join();
@@ -278,8 +280,8 @@ void Server::run() {
 
 void Server::stop(std::chrono::milliseconds grace) {
   if (impl_->stopping.exchange(true)) return;
-  for (std::size_t i = 0; i < impl_->contexts.size(); ++i) {
-    asio::post(*impl_->contexts[i], [acc = impl_->acceptors[i].get()] {
+  for (auto& a : impl_->acceptors) {
+    asio::post(*impl_->contexts[0], [acc = a.get()] {
       beast::error_code ec;
       acc->close(ec);
     });

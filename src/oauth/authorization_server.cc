@@ -126,7 +126,11 @@ void AuthorizationServer::register_routes(http::Router& r) {
   r.add_sync(Verb::options, "/smart-style/v1.json", open_preflight);
   r.add_sync(Verb::get, "/authorize", sync(&AuthorizationServer::authorize));
   r.add_sync(Verb::post, "/authorize", sync(&AuthorizationServer::authorize));
-  r.add_sync(Verb::post, "/token", sync(&AuthorizationServer::token));
+  r.add(
+      Verb::post, "/token", [this](http::RequestContext& ctx) -> boost::asio::awaitable<Response> {
+        auto res = co_await token_endpoint(ctx);  // a named local: g++ 12 and co_await temporaries
+        co_return res;
+      });
   r.add_sync(Verb::get, "/token", [](http::RequestContext&) {  // TOKEN-12: POST only
     auto res = json_error(
         core::make_error(core::ErrorCode::kInvalidRequest, "the token endpoint accepts POST only"));

@@ -5,6 +5,7 @@
 // Depends on: core, http, jose, scopes, store, config.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -106,7 +107,16 @@ class AuthorizationServer {
   http::Response jwks(http::RequestContext& ctx);
   http::Response style(http::RequestContext& ctx);
   http::Response authorize(http::RequestContext& ctx);
-  http::Response token(http::RequestContext& ctx);
+  // The part of a token request that may only be answered once rows are durable: the write, and
+  // what to do after it. token() fills it (client_credentials) instead of writing synchronously.
+  struct PendingWrite {
+    std::function<core::Status()> write;
+    std::function<void()> on_durable;
+  };
+  http::Response token(http::RequestContext& ctx, PendingWrite* pending);
+  boost::asio::awaitable<http::Response> token_endpoint(http::RequestContext& ctx);
+  // Runs write through the store's group commit and resumes when it is durable.
+  boost::asio::awaitable<core::Status> durably(std::function<core::Status()> write);
   http::Response introspect(http::RequestContext& ctx);
   http::Response revoke(http::RequestContext& ctx);
   http::Response preflight(http::RequestContext& ctx, bool any_origin);
@@ -115,7 +125,8 @@ class AuthorizationServer {
   // grants (one file each under grants/)
   http::Response grant_authorization_code(const store::ClientRecord& client, const http::Params& p);
   http::Response grant_refresh_token(const store::ClientRecord& client, const http::Params& p);
-  http::Response grant_client_credentials(const store::ClientRecord& client, const http::Params& p);
+  http::Response grant_client_credentials(const store::ClientRecord& client, const http::Params& p,
+                                          PendingWrite* pending);
 
   // client authentication at token/revoke/introspect (SYM-*, TOKEN-4)
   enum class AuthMode { kToken, kIntrospect };
@@ -126,6 +137,18 @@ class AuthorizationServer {
   struct Issued {
     nlohmann::json response;
   };
+  // Tokens minted but not yet stored, and the token response that hands them out.
+  struct PreparedTokens {
+    store::TokenRecord access, refresh;
+    bool with_refresh = false;
+    nlohmann::json response;
+    std::string patient;  // for the audit record
+  };
+  PreparedTokens prepare_tokens(const store::GrantRecord& grant, const std::string& access_scope,
+                                bool with_refresh, bool with_id_token, const std::string& nonce,
+                                bool backend);
+  core::Status store_tokens(const PreparedTokens& p);
+  void audit_issued(const store::GrantRecord& grant, const PreparedTokens& p);
   core::Result<Issued> issue_tokens(const store::GrantRecord& grant,
                                     const std::string& access_scope, bool with_refresh,
                                     bool with_id_token, const std::string& nonce,

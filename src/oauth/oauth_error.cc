@@ -24,6 +24,14 @@ http::Response json_error(const core::Error& e) {
   return res;
 }
 
+http::Response json_client_error(const http::RequestContext& ctx, const core::Error& e) {
+  auto res = json_error(e);
+  const auto authz = ctx.header(http::Field::authorization);
+  const bool basic = authz.size() >= 6 && http::iequals(authz.substr(0, 6), "basic ");
+  if (!basic) res.erase(http::Field::www_authenticate);
+  return res;
+}
+
 std::string add_query(const std::string& url, const http::Params& params) {
   auto enc = params.encode();
   if (enc.empty()) return url;

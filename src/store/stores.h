@@ -19,6 +19,14 @@ class Transactional {
   // Runs fn in one transaction on this thread's connection; every store call made by fn on this
   // thread joins it. Commits when fn returns ok, rolls back otherwise (and on exceptions).
   virtual core::Status transaction(const std::function<core::Status()>& fn) = 0;
+  // The same, for writes whose caller can wait without holding a thread: fn may run on another
+  // thread, in one transaction with other callers' (group commit), and done(status) is called,
+  // possibly on that thread, once fn's writes are committed. fn must make store calls only.
+  // This default runs it at once.
+  virtual void transaction_async(std::function<core::Status()> fn,
+                                 std::function<void(core::Status)> done) {
+    done(transaction(fn));
+  }
 };
 
 class ClientStore {

@@ -127,6 +127,10 @@ TEST_F(TokenErrors, ConfidentialClientWithWrongOrNoCredentialsIsInvalidClient) {
   expect_oauth_error(exchange_form(wrong_post), 401, "invalid_client");
   auto nobody = exchange_form(form);  // no client identification at all
   expect_oauth_error(nobody, 401, "invalid_client");
+  // RFC 6749 §5.2: the Basic challenge only answers a Basic attempt, so a browser app that
+  // authenticated in the body never gets a password dialog.
+  EXPECT_EQ(nobody.header("WWW-Authenticate"), "");
+  EXPECT_EQ(exchange_form(wrong_post).header("WWW-Authenticate"), "");
 
   auto ok = exchange_form(form, conf_auth());
   ASSERT_EQ(ok.status, 200) << ok.body;

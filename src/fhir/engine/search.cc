@@ -409,16 +409,54 @@ store::Filter constraint_sets_filter(std::string_view type,
   return Filter::any(std::move(any));
 }
 
-store::Filter access_filter(std::string_view type, const std::vector<Permit>& permits) {
+std::vector<std::string> implied_patients(std::string_view type, const store::Filter& filter) {
+  const std::vector<CompartmentParam>* compartment = compartment_definition(type);
+  if (!compartment) return {};  // also Device, whose compartment rows come from Device.patient
+  auto read_by_compartment = [&](const std::string& path) {
+    return std::any_of(compartment->begin(), compartment->end(), [&](const CompartmentParam& c) {
+      return std::find(c.paths.begin(), c.paths.end(), path) != c.paths.end();
+    });
+  };
+  auto patients_of = [&](const Filter& f) -> std::vector<std::string> {
+    if (f.kind != K::kValueIn || f.values.empty()) return {};
+    const SearchParamDef* def = find_search_param(type, f.param);
+    if (!def || def->type != ParamType::kReference || def->paths.empty() ||
+        !std::all_of(def->paths.begin(), def->paths.end(), read_by_compartment)) {
+      return {};
+    }
+    constexpr std::string_view kPrefix = "Patient/";
+    std::vector<std::string> out;
+    for (const std::string& v : f.values) {
+      if (v.size() <= kPrefix.size() || v.compare(0, kPrefix.size(), kPrefix) != 0) return {};
+      out.push_back(v.substr(kPrefix.size()));
+    }
+    return out;
+  };
+  if (filter.kind != K::kAll) return patients_of(filter);
+  for (const Filter& c : filter.children) {
+    if (std::vector<std::string> p = patients_of(c); !p.empty()) return p;
+  }
+  return {};
+}
+
+store::Filter access_filter(std::string_view type, const std::vector<Permit>& permits,
+                            const std::vector<std::string>& implied) {
   const bool patient_data = is_patient_data_type(type);
   std::vector<Filter> any;
   for (const Permit& p : permits) {
     std::vector<Filter> all;
     if (patient_data && p.patients) {
       if (p.patients->empty()) continue;  // reaches no patient's data
-      Filter c = leaf(K::kInCompartment, {});
-      c.values = *p.patients;
-      all.push_back(std::move(c));
+      const bool confined =
+          !implied.empty() &&
+          std::all_of(implied.begin(), implied.end(), [&](const std::string& x) {
+            return std::find(p.patients->begin(), p.patients->end(), x) != p.patients->end();
+          });
+      if (!confined) {
+        Filter c = leaf(K::kInCompartment, {});
+        c.values = *p.patients;
+        all.push_back(std::move(c));
+      }
     }
     all.push_back(constraint_sets_filter(type, p.constraint_sets));
     any.push_back(Filter::all(std::move(all)));

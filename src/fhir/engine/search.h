@@ -69,8 +69,20 @@ store::Filter constraint_filter(std::string_view type, std::string_view param,
 store::Filter constraint_sets_filter(std::string_view type,
                                      const std::vector<std::vector<scopes::Constraint>>& sets);
 
+// Patients whose compartments hold every resource of `type` that `filter` (a request's own
+// parameters) matches; empty when the filter implies none. A top-level reference condition
+// qualifies when all its values are "Patient/<id>" and every element it reads is read by a
+// Patient compartment parameter of the type: Observation?patient=x reads Observation.subject,
+// which puts the Observation in x's compartment (the index row and the compartment row are
+// derived from the same element of the same write, by the same reference parsing).
+std::vector<std::string> implied_patients(std::string_view type, const store::Filter& filter);
+
 // RS-4 / SCOPE-11 / SCOPE-6: the resources of `type` some permit lets through, as a condition
-// (OR over permits of: compartment membership AND constraint sets).
-store::Filter access_filter(std::string_view type, const std::vector<Permit>& permits);
+// (OR over permits of: compartment membership AND constraint sets). `implied`: the result of
+// implied_patients() for the request's filter, which is ANDed with this condition; a permit that
+// reaches all of them needs no compartment condition (the filter already confines the matches to
+// those compartments), which spares a per-row compartment lookup.
+store::Filter access_filter(std::string_view type, const std::vector<Permit>& permits,
+                            const std::vector<std::string>& implied = {});
 
 }  // namespace tessera::fhir::engine

@@ -20,7 +20,9 @@
 //  5. Other searches are limited to the permitted compartments and to the scope constraints in SQL
 //     (access_filter), so totals and paging count permitted resources only. A search whose own
 //     parameters conflict with a constraint returns the matching-and-permitted resources (often
-//     none).
+//     none). When its own reference condition already confines it to permitted compartments
+//     (Observation?patient=x for x's token: implied_patients), the compartment condition is left
+//     out of the SQL as redundant.
 //  6. _include / _revinclude results are checked one by one against the read-or-search permits of
 //     their type; if any would be outside every permit the whole request is 403.
 //  7. Writes: the submitted resource must pass a create/update permit with *every* patient whose
@@ -180,7 +182,21 @@ void set_version_headers(http::Response& res, std::int64_t version, std::int64_t
   res.set(Field::last_modified, engine::http_date(last_updated_ms));
 }
 
-std::string json_string(std::string_view s) { return json(s).dump(); }
+// A JSON string literal. URLs and ids need no escaping (printable ASCII without '"' or '\\'), so
+// they skip nlohmann, which costs more than the rest of a Bundle entry's framing.
+std::string json_string(std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) return json(s).dump();
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
+}
 
 // Choice 3: the token's own user resource, when it is not patient data.
 bool is_own_user_resource(const AccessPolicy& policy, std::string_view type, std::string_view id) {
@@ -484,7 +500,9 @@ struct SqliteFhirEngine::Impl {
     // and paged.
     store::SearchQuery q;
     q.type = type;
-    q.filter = store::Filter::all({std::move(ps.filter), engine::access_filter(type, d.permits)});
+    const std::vector<std::string> implied = engine::implied_patients(type, ps.filter);
+    q.filter =
+        store::Filter::all({std::move(ps.filter), engine::access_filter(type, d.permits, implied)});
     q.sort = ps.sort;
     q.count = ps.summary_count ? 0 : ps.count;
     q.offset = ps.offset;
@@ -628,12 +646,22 @@ struct SqliteFhirEngine::Impl {
       }
     }
     body += R"(],"entry":[)";
+    std::size_t size = body.size() + 2;
+    for (const auto* rows : {&result.rows, &included}) {
+      for (const store::ResourceRow& r : *rows) size += r.json.size() + base.size() + 80;
+    }
+    body.reserve(size);
     bool first = true;
     auto add = [&](const store::ResourceRow& r, std::string_view mode) {
       if (!first) body += ',';
       first = false;
-      body += R"({"fullUrl":)" + json_string(full_url(r.type, r.id)) + R"(,"resource":)" + r.json +
-              R"(,"search":{"mode":")" + std::string(mode) + R"("}})";
+      body += R"({"fullUrl":)";
+      body += json_string(full_url(r.type, r.id));
+      body += R"(,"resource":)";
+      body += r.json;
+      body += R"(,"search":{"mode":")";
+      body += mode;
+      body += R"("}})";
     };
     for (const store::ResourceRow& r : result.rows) add(r, "match");
     for (const store::ResourceRow& r : included) add(r, "include");

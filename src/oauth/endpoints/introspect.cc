@@ -251,7 +251,7 @@ Response AuthorizationServer::introspect(http::RequestContext& ctx) {
     }
   } else {
     auto caller = authenticate_client(ctx, form, AuthMode::kIntrospect);
-    if (!caller) return json_error(caller.error());
+    if (!caller) return json_error(caller.error());  // machine callers: always challenge
     if (caller->type != store::ClientType::kResourceServer) {
       return json_error(
           core::make_error(ErrorCode::kInvalidClient, "only resource servers may introspect",

@@ -17,7 +17,7 @@ http::Response AuthorizationServer::revoke(http::RequestContext& ctx) {
   auto form = ctx.form();
   if (!form) return answer(json_error(form.error()));
   auto client = authenticate_client(ctx, *form, AuthMode::kToken);  // REVOKE-3
-  if (!client) return answer(json_error(client.error()));
+  if (!client) return answer(json_client_error(ctx, client.error()));
   auto token = form->get("token");
   if (!token)  // REVOKE-8
     return answer(json_error(core::make_error(ErrorCode::kInvalidRequest, "token is required")));

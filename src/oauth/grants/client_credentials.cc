@@ -8,9 +8,11 @@
 namespace tessera::oauth {
 
 using core::ErrorCode;
+using http::Response;
 
 http::Response AuthorizationServer::grant_client_credentials(const store::ClientRecord& client,
-                                                             const http::Params& p) {
+                                                             const http::Params& p,
+                                                             PendingWrite* pending) {
   if (client.type == store::ClientType::kPublic) {
     return json_error(core::make_error(ErrorCode::kUnauthorizedClient,
                                        "public clients cannot use client_credentials"));
@@ -37,18 +39,22 @@ http::Response AuthorizationServer::grant_client_credentials(const store::Client
   g.scope = granted.to_string();
   g.context_json = "{}";
   g.created_at = now();
-  // Grant and token land together or not at all.
-  std::optional<Issued> issued;
-  auto st = d_.tx.transaction([&]() -> core::Status {
+  // Grant and token land together or not at all, before the answer is sent (durable).
+  auto prepared = std::make_shared<PreparedTokens>(prepare_tokens(
+      g, g.scope, /*with_refresh=*/false, /*with_id_token=*/false, "", /*backend=*/true));
+  auto write = [this, g, prepared]() -> core::Status {  // BACKEND-9, BACKEND-10
     if (auto s = d_.grants.add_grant(g); !s) return s;
-    auto r = issue_tokens(g, g.scope, /*with_refresh=*/false, /*with_id_token=*/false, "",
-                          /*backend=*/true);  // BACKEND-9, BACKEND-10
-    if (!r) return r.error();
-    issued = std::move(r.value());
-    return {};
-  });
-  if (!st) return json_error(st.error());
-  return json_ok(issued->response.dump());
+    return store_tokens(*prepared);
+  };
+  Response res = json_ok(prepared->response.dump());
+  if (pending) {  // the token endpoint commits it with other requests' rows (group commit)
+    pending->write = std::move(write);
+    pending->on_durable = [this, g, prepared] { audit_issued(g, *prepared); };
+    return res;
+  }
+  if (auto st = d_.tx.transaction(write); !st) return json_error(st.error());
+  audit_issued(g, *prepared);
+  return res;
 }
 
 }  // namespace tessera::oauth

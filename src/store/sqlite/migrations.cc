@@ -172,6 +172,43 @@ CREATE INDEX search_index_resource ON search_index(type, id);
 CREATE INDEX search_index_entry ON search_index(type, id, param);
 DROP INDEX search_index_resource;
 )sql",
+      // 4: covering search lookups. A search's driver reads ids by (type, param, value) and its
+      // correlated checks read values by (type, id, param): with the other column in the index
+      // neither looks up the table row. Each replaces an index it extends, so writes keep two.
+      R"sql(
+CREATE INDEX search_index_value_id ON search_index(type, param, value, id);
+DROP INDEX search_index_value;
+CREATE INDEX search_index_entry_value ON search_index(type, id, param, value);
+DROP INDEX search_index_entry;
+)sql",
+      // 5: cheaper audit rows (one is written per FHIR request): no AUTOINCREMENT (its
+      // sqlite_sequence row was a fifth B-tree write per record; audit rows are never deleted,
+      // so plain rowids stay increasing) and no index on time alone (list_audit walks ids).
+      R"sql(
+CREATE TABLE audit_v4 (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  client_id TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  fhir_user TEXT NOT NULL DEFAULT '',
+  patient TEXT NOT NULL DEFAULT '',
+  on_behalf_of TEXT NOT NULL DEFAULT '',
+  interaction TEXT NOT NULL DEFAULT '',
+  resource_type TEXT NOT NULL DEFAULT '',
+  resource_id TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO audit_v4 SELECT id, time, event, client_id, subject, fhir_user, patient, on_behalf_of,
+  interaction, resource_type, resource_id, outcome, status, detail FROM audit;
+DROP TABLE audit;
+ALTER TABLE audit_v4 RENAME TO audit;
+CREATE INDEX audit_patient ON audit(patient, time);
+CREATE INDEX audit_subject ON audit(subject, time);
+DELETE FROM sqlite_sequence WHERE name = 'audit';
+)sql",
   };
   return kMigrations;
 }

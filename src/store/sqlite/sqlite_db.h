@@ -60,6 +60,18 @@ class Database {
 
   core::Status transaction(const std::function<core::Status()>& fn);
   bool in_transaction();
+  // Runs fn once this thread's outermost transaction has committed (now, when there is none);
+  // dropped if it rolls back. Lets a store announce a change only when others can see it.
+  void after_commit(std::function<void()> fn);
+
+  // Group commit. Runs fn on this database's writer thread inside one transaction with every
+  // other call queued meanwhile, each in its own savepoint (a failing or throwing fn undoes only
+  // its own writes), and calls done(status) once that transaction has committed: fn's status,
+  // or the error that kept the batch from committing. done runs on the writer thread and must
+  // only hand the result on (e.g. post it to an executor).
+  void transaction_async(std::function<core::Status()> fn, std::function<void(core::Status)> done);
+  // Returns once every transaction_async call made before it has called its done.
+  void drain();
 
   // Applies `migrations[i]` for every i >= the stored schema version, each in a transaction.
   core::Status migrate(const std::vector<std::string_view>& migrations);
@@ -71,13 +83,17 @@ class Database {
     sqlite3* db = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> cache;
     int tx_depth = 0;
+    std::vector<std::function<void()>> on_commit;
   };
   Conn& conn();
+  class GroupWriter;
   std::string uri_;
   std::uint64_t generation_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Conn>> conns_;
   sqlite3* keepalive_ = nullptr;  // keeps a :memory: database alive
+  std::mutex writer_mu_;
+  std::unique_ptr<GroupWriter> writer_;  // started by the first transaction_async
 };
 
 }  // namespace tessera::store::sqlite

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "store/sqlite/shape_admission.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tessera::store {
@@ -397,10 +398,10 @@ void render_order(Sql& q, const std::vector<SortKey>& sort) {
   q.add("r.id");
 }
 
-// A statement prepared for one use (search SQL varies with the request, so it is not cached).
+// A statement prepared for one use (a shape ShapeAdmission turned away).
 class OneShot {
  public:
-  OneShot(sqlite3* db, const Sql& q) : db_(db) {
+  OneShot(sqlite3* db, const Sql& q) {
     if (sqlite3_prepare_v2(db, q.text.c_str(), static_cast<int>(q.text.size()), &stmt_, nullptr) !=
         SQLITE_OK) {
       std::string msg = sqlite3_errmsg(db);
@@ -411,11 +412,9 @@ class OneShot {
   ~OneShot() { sqlite3_finalize(stmt_); }
   OneShot(const OneShot&) = delete;
   OneShot& operator=(const OneShot&) = delete;
-  sqlite3* db() const { return db_; }
   sqlite3_stmt* get() const { return stmt_; }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -428,6 +427,24 @@ void bind_all(Statement& st, const std::vector<Bind>& binds) {
       st.bind(n, std::get<std::int64_t>(binds[i]));
     }
   }
+}
+
+// Runs use(statement) on q with its values bound. Preparing costs more than stepping a page of
+// results (about 190k instructions for the SQL of a compartment search), so admitted shapes come
+// from the connection's statement cache.
+template <class F>
+void run_search(sqlite::Database& db, const Sql& q, F&& use) {
+  if (sqlite::search_shapes().admit(q.text)) {
+    Statement st = db.prepare(q.text);
+    bind_all(st, q.binds);
+    use(st);
+    return;
+  }
+  sqlite3* conn = db.connection();
+  OneShot prepared(conn, q);
+  Statement st(conn, prepared.get());
+  bind_all(st, q.binds);
+  use(st);
 }
 
 }  // namespace
@@ -569,27 +586,60 @@ SearchResult SqliteStore::search_resources(const SearchQuery& query) {
     if (query.with_total) result.total = 0;
     return result;
   }
-  sqlite3* conn = db_->connection();
-  if (query.with_total) {
-    Sql q;
-    q.add("SELECT COUNT(*)");
-    render_where(q, query);
-    OneShot prepared(conn, q);
-    Statement st(conn, prepared.get());
-    bind_all(st, q.binds);
-    result.total = st.step() ? st.int64(0) : 0;
-  }
-  if (query.count > 0 && (!query.with_total || query.offset < result.total)) {
-    Sql q;
+  const auto count = static_cast<std::int64_t>(std::max(query.count, 0));
+  auto select_rows = [&](Sql& q) {
     q.add("SELECT r.type, r.id, r.version, r.last_updated, r.deleted, r.json");
     render_where(q, query);
     render_order(q, query.sort);
-    q.add(" LIMIT ").param(static_cast<std::int64_t>(query.count));
+  };
+  // A search whose only condition is one index term is counted from search_index alone: it holds
+  // rows of live resources only (put_resource replaces them, delete_resource drops them), so no
+  // resources row need be read. Its page is then a LIMIT query that stops at the page's end.
+  const bool index_count = is_index_leaf(query.filter.kind);
+  if (query.with_total && count > 0 && query.sort.empty() && !index_count) {
+    // In id order (the order of every plan render_where leads to, so no sorter), the total and
+    // the page come from one pass: counting first and then paging would visit the page's rows
+    // twice and build the driver's id list twice. Only the page's rows are copied out.
+    Sql q;
+    select_rows(q);
+    run_search(*db_, q, [&](Statement& st) {
+      std::int64_t n = 0;
+      while (st.step()) {
+        if (n >= query.offset && n - query.offset < count) result.rows.push_back(row_from(st));
+        ++n;
+      }
+      result.total = n;
+    });
+    return result;
+  }
+  if (count > 0) {
+    Sql q;
+    select_rows(q);
+    q.add(" LIMIT ").param(count);
     q.add(" OFFSET ").param(query.offset);
-    OneShot prepared(conn, q);
-    Statement st(conn, prepared.get());
-    bind_all(st, q.binds);
-    while (st.step()) result.rows.push_back(row_from(st));
+    run_search(*db_, q, [&](Statement& st) {
+      while (st.step()) result.rows.push_back(row_from(st));
+    });
+  }
+  if (query.with_total) {
+    const auto n = static_cast<std::int64_t>(result.rows.size());
+    if (count > 0 && n < count && (n > 0 || query.offset == 0)) {
+      result.total = query.offset + n;  // a page that is not full ends the matches
+    } else {
+      Sql q;
+      if (index_count) {
+        q.add("SELECT COUNT(DISTINCT s.id) FROM search_index s WHERE s.type = ")
+            .param(query.type)
+            .add(" AND s.param = ")
+            .param(query.filter.param)
+            .add(" AND ");
+        index_row_condition(q, query.filter, false);
+      } else {
+        q.add("SELECT COUNT(*)");
+        render_where(q, query);
+      }
+      run_search(*db_, q, [&](Statement& st) { result.total = st.step() ? st.int64(0) : 0; });
+    }
   }
   return result;
 }

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -92,11 +94,29 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
   if (!db) return db.error();
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db.value())));
   if (auto st = store->db_->migrate(migrations()); !st) return st.error();
+  store->changes_ =
+      path == ":memory:" ? sqlite::ChangeCounter::local() : sqlite::ChangeCounter::open(path);
+  if (!store->changes_)
+    spdlog::warn("cannot map {}-epoch: token and client reads are not cached", path);
   return store;
+}
+
+void SqliteStore::changed() {
+  if (changes_) db_->after_commit([c = changes_.get()] { c->bump(); });
 }
 
 core::Status SqliteStore::transaction(const std::function<core::Status()>& fn) {
   return db_->transaction(fn);
+}
+
+SqliteStore::~SqliteStore() {
+  // Queued jobs call this store's methods: run them while every member is still alive.
+  db_->drain();
+}
+
+void SqliteStore::transaction_async(std::function<core::Status()> fn,
+                                    std::function<void(core::Status)> done) {
+  db_->transaction_async(std::move(fn), std::move(done));
 }
 
 // ---- clients ----
@@ -134,10 +154,27 @@ core::Status SqliteStore::add_client(const ClientRecord& c) {
   st.bind(5, join_list(c.redirect_uris)).bind(6, c.scope).bind(7, join_list(c.grant_types));
   st.bind(8, c.launch_uri).bind(9, c.created_at);
   if (st.exec() != SQLITE_DONE) return conflict("client '" + c.client_id + "' already exists");
+  changed();
   return {};
 }
 
+template <class V, class Read>
+std::optional<V> SqliteStore::read_through(sqlite::ReadCache<V>& cache, std::string_view key,
+                                           Read&& read) {
+  // Inside a transaction the database has the truth (this thread's own uncommitted writes).
+  if (!changes_ || db_->in_transaction()) return read();
+  const std::uint64_t before = changes_->load();
+  if (auto hit = cache.get(key, before)) return hit;
+  std::optional<V> v = read();
+  if (v) cache.put(std::string(key), *v, before, changes_->load());  // misses are not kept
+  return v;
+}
+
 std::optional<ClientRecord> SqliteStore::find_client(std::string_view id) {
+  return read_through(client_cache_, id, [&] { return read_client_row(id); });
+}
+
+std::optional<ClientRecord> SqliteStore::read_client_row(std::string_view id) {
   static const std::string kSql =
       "SELECT " + std::string(kClientCols) + " FROM clients WHERE client_id = ?";
   auto st = db_->prepare(kSql);
@@ -156,7 +193,9 @@ std::vector<ClientRecord> SqliteStore::list_clients() {
 bool SqliteStore::remove_client(std::string_view id) {
   auto st = db_->prepare("DELETE FROM clients WHERE client_id = ?");
   st.bind(1, id).exec();
-  return sqlite3_changes(db_->connection()) > 0;
+  bool removed = sqlite3_changes(db_->connection()) > 0;
+  if (removed) changed();
+  return removed;
 }
 
 // ---- users and patient access ----
@@ -332,6 +371,7 @@ void SqliteStore::revoke_grant(std::string_view id) {
     db_->prepare("UPDATE grants SET revoked = 1 WHERE grant_id = ?").bind(1, id).exec();
     db_->prepare("UPDATE tokens SET revoked = 1 WHERE grant_id = ?").bind(1, id).exec();
     db_->prepare("UPDATE codes SET used = 1 WHERE grant_id = ?").bind(1, id).exec();
+    changed();
     return {};
   });
 }
@@ -376,6 +416,10 @@ core::Status SqliteStore::add_token(const TokenRecord& t) {
 }
 
 std::optional<TokenRecord> SqliteStore::find_token(std::string_view h) {
+  return read_through(token_cache_, h, [&] { return read_token(h); });
+}
+
+std::optional<TokenRecord> SqliteStore::read_token(std::string_view h) {
   auto st = db_->prepare(
       "SELECT token_hash, kind, grant_id, client_id, subject, fhir_user, scope, aud, context_json, "
       "id_token, issued_at, expires_at, revoked FROM tokens WHERE token_hash = ?");
@@ -400,7 +444,9 @@ std::optional<TokenRecord> SqliteStore::find_token(std::string_view h) {
 
 bool SqliteStore::revoke_token(std::string_view h) {
   db_->prepare("UPDATE tokens SET revoked = 1 WHERE token_hash = ?").bind(1, h).exec();
-  return sqlite3_changes(db_->connection()) > 0;
+  bool revoked = sqlite3_changes(db_->connection()) > 0;
+  if (revoked) changed();
+  return revoked;
 }
 
 void SqliteStore::revoke_tokens_of_grant(std::string_view grant_id, TokenKind kind) {
@@ -408,6 +454,7 @@ void SqliteStore::revoke_tokens_of_grant(std::string_view grant_id, TokenKind ki
       .bind(1, grant_id)
       .bind(2, static_cast<std::int64_t>(kind))
       .exec();
+  if (sqlite3_changes(db_->connection()) > 0) changed();
 }
 
 std::int64_t SqliteStore::count_live_tokens(std::int64_t now) {
@@ -435,6 +482,7 @@ std::int64_t SqliteStore::purge_expired(std::int64_t now) {
         .bind(1, now - 3600)
         .exec();
     n += sqlite3_changes(db_->connection());
+    if (n > 0) changed();
     return {};
   });
   return n;

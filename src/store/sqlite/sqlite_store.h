@@ -1,10 +1,15 @@
 // SqliteStore: every storage interface on one SQLite database (WAL, one connection per thread).
+// find_token and find_client, read on every token, introspection and FHIR request, are served
+// from memory while the database's ChangeCounter stands still: every revocation and client change
+// (in any process) bumps it after its commit, and reads inside a transaction go to the database.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "store/resource_store.h"
+#include "store/sqlite/change_counter.h"
+#include "store/sqlite/read_cache.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/stores.h"
 
@@ -24,8 +29,11 @@ class SqliteStore final : public Transactional,
   // Opens (creating if needed) and migrates the database.
   static core::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
   sqlite::Database& db() { return *db_; }
+  ~SqliteStore() override;  // finishes queued transaction_async calls first
 
   core::Status transaction(const std::function<core::Status()>& fn) override;
+  void transaction_async(std::function<core::Status()> fn,
+                         std::function<void(core::Status)> done) override;
 
   core::Status add_client(const ClientRecord&) override;
   std::optional<ClientRecord> find_client(std::string_view client_id) override;
@@ -85,9 +93,25 @@ class SqliteStore final : public Transactional,
   // The migrations, in order; exposed for the PostgreSQL port and for tests.
   static const std::vector<std::string_view>& migrations();
 
+  // Entries per generation of the token and client read caches (at most twice that are held).
+  static constexpr std::size_t kTokenCacheEntries = 16384;
+  static constexpr std::size_t kClientCacheEntries = 1024;
+  bool read_cache_enabled() const { return changes_ != nullptr; }
+
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::optional<TokenRecord> read_token(std::string_view token_hash);
+  // find_* through a read cache: a hit while the change counter stands still, else read().
+  template <class V, class Read>
+  std::optional<V> read_through(sqlite::ReadCache<V>& cache, std::string_view key, Read&& read);
+  std::optional<ClientRecord> read_client_row(std::string_view client_id);
+  // A change that can make cached tokens or clients stale: announced once it is committed.
+  void changed();
+
   std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<sqlite::ChangeCounter> changes_;  // nullptr: no read caching (fail closed)
+  sqlite::ReadCache<TokenRecord> token_cache_{kTokenCacheEntries};
+  sqlite::ReadCache<ClientRecord> client_cache_{kClientCacheEntries};
 };
 
 }  // namespace tessera::store

@@ -8,8 +8,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "http/router.h"
 #include "test_support.h"
@@ -386,6 +389,47 @@ TEST_F(ServerTest, SeveralWorkerThreadsShareThePort) {
     ASSERT_FALSE(c.read(res));
     EXPECT_EQ(res.result(), Status::ok);
   }
+}
+
+TEST_F(ServerTest, ASecondServerCannotTakeTheSamePort) {
+  // One listening socket without SO_REUSEPORT: a second process (or a stale instance) fails to
+  // start instead of silently receiving half of the connections.
+  ServerOptions o;
+  o.threads = 2;
+  auto first = start(o);
+  ServerOptions o2;
+  o2.address = "127.0.0.1";
+  o2.port = first->port();
+  o2.threads = 2;
+  Server second(o2, router_.handler());
+  EXPECT_THROW(second.listen(), std::exception);
+  RawConn c(first->port());  // the first one is untouched
+  ASSERT_FALSE(c.write(get("/hello")));
+  Response res;
+  ASSERT_FALSE(c.read(res));
+  EXPECT_EQ(res.result(), Status::ok);
+}
+
+TEST_F(ServerTest, ConnectionsAreSpreadOverTheWorkerThreads) {
+  std::mutex mu;
+  std::set<std::thread::id> seen;
+  router_.add_sync(Verb::get, "/who", [&](RequestContext&) {
+    std::lock_guard lock(mu);
+    seen.insert(std::this_thread::get_id());
+    return text("ok");
+  });
+  ServerOptions o;
+  o.threads = 3;
+  auto s = start(o);
+  for (int i = 0; i < 6; ++i) {  // round robin: 6 connections reach all 3 loops
+    RawConn c(s->port());
+    ASSERT_FALSE(c.write(get("/who")));
+    Response res;
+    ASSERT_FALSE(c.read(res));
+    EXPECT_EQ(res.result(), Status::ok);
+  }
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen.size(), 3u);
 }
 
 TEST(Server, ReportsTlsOffWithoutCertificate) {
