@@ -193,12 +193,14 @@ boost::asio::awaitable<Response> Gateway::handle(http::RequestContext& ctx,
   if (discovery || !origin.empty()) res.set(Field::access_control_expose_headers, kExposeHeaders);
 
   audit(ctx, relative_path, out, res);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-  spdlog::info("fhir {} /{} -> {} event={} client={} sub={} patient={} {}ms", ctx.method_string(),
-               printable(relative_path), res.result_int(), out.event, out.client_id, out.subject,
-               out.patient, ms);
+  if (spdlog::should_log(spdlog::level::info)) {  // the arguments cost even when not logged
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    spdlog::info("fhir {} /{} -> {} event={} client={} sub={} patient={} {}ms", ctx.method_string(),
+                 printable(relative_path), res.result_int(), out.event, out.client_id, out.subject,
+                 out.patient, ms);
+  }
   co_return res;
 }
 
@@ -226,6 +228,8 @@ boost::asio::awaitable<Response> Gateway::authorized(http::RequestContext& ctx,
       spdlog::warn("cannot check access token {}: {}", core::redact(*token), answer.error().detail);
       co_return unavailable("the access token cannot be checked right now; retry later");
     }
+    if (answer->active)
+      answer->policy = std::make_shared<const IntrospectionPolicy>(*answer, config_);
     cache_.put(*token, *answer);
     info = std::make_shared<const Introspection>(std::move(*answer));
   }
@@ -238,7 +242,9 @@ boost::asio::awaitable<Response> Gateway::authorized(http::RequestContext& ctx,
   out.subject = info->sub;
   out.fhir_user = info->fhir_user;
   out.patient = info->patient;
-  out.on_behalf_of = on_behalf_of(gateway::fhir_user_reference(info->fhir_user), info->patient);
+  std::shared_ptr<const IntrospectionPolicy> policy = info->policy;
+  if (!policy) policy = std::make_shared<const IntrospectionPolicy>(*info, config_);
+  out.on_behalf_of = on_behalf_of(policy->user_reference(), info->patient);
 
   // INTRO-10: a refresh token (or anything not a bearer access token) is not accepted here.
   if (!info->token_type.empty() && !http::iequals(info->token_type, "Bearer")) {
@@ -251,8 +257,7 @@ boost::asio::awaitable<Response> Gateway::authorized(http::RequestContext& ctx,
     co_return unauthorized("invalid_token", "token not issued for this server");
   }
 
-  IntrospectionPolicy policy(*info, config_);
-  fhir::EngineResult result = engine_.handle(ctx, relative_path, policy);
+  fhir::EngineResult result = engine_.handle(ctx, relative_path, *policy);
   out.summary = std::move(result.summary);
   out.event = "fhir." +
               (out.summary.interaction.empty() ? std::string("request") : out.summary.interaction);

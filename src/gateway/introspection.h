@@ -26,6 +26,8 @@ namespace tessera::gateway {
 
 // What introspection said about one token (I7662-3/4, INTRO-3..6). Members the AS left out, or
 // sent with the wrong JSON type, are empty / 0.
+class IntrospectionPolicy;  // policy.h
+
 struct Introspection {
   bool active = false;
   std::string scope;      // INTRO-3, INTRO-9: space-separated string
@@ -40,6 +42,9 @@ struct Introspection {
   std::int64_t exp = 0;          // epoch seconds, 0 = not given
   std::int64_t iat = 0;
   nlohmann::json raw;  // the whole answer, for members not modelled here (fhirContext, ...)
+  // The gateway's policy for this answer, built once when it is cached (scope parsing and
+  // fhirUser normalisation cost ≈ 8k instructions per request); nullptr: build it per request.
+  std::shared_ptr<const IntrospectionPolicy> policy;
 };
 
 // Parses an introspection response body. Fails (kUnavailable) unless it is a JSON object with a

@@ -50,6 +50,8 @@ class IntrospectionPolicy final : public fhir::AccessPolicy {
   const std::string& fhir_user_reference() const override { return readable_user_; }
 
   const scopes::ScopeSet& scopes() const { return scopes_; }
+  // The fhirUser as "Type/id" ("" when it is not one), whatever scopes were granted.
+  const std::string& user_reference() const { return fhir_user_; }
 
  private:
   scopes::ScopeSet scopes_;

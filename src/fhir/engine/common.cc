@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -54,12 +55,19 @@ std::string http_date(std::int64_t epoch_ms) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // The last answer per thread: a resource read again has the same Last-Modified.
+  const std::int64_t second = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+  thread_local std::int64_t memo_second = INT64_MIN;
+  thread_local std::string memo;
+  if (second == memo_second) return memo;
   const std::tm tm = utc(epoch_ms);
   std::array<char, 96> buf{};  // room for any int, so -Wformat-truncation is satisfied
   std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
                 kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900,
                 tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf.data();
+  memo_second = second;
+  memo = buf.data();
+  return memo;
 }
 
 std::string weak_etag(std::int64_t version) { return "W/\"" + std::to_string(version) + "\""; }

@@ -183,7 +183,8 @@ DROP INDEX search_index_entry;
 )sql",
       // 5: cheaper audit rows (one is written per FHIR request): no AUTOINCREMENT (its
       // sqlite_sequence row was a fifth B-tree write per record; audit rows are never deleted,
-      // so plain rowids stay increasing) and no index on time alone (list_audit walks ids).
+      // so plain rowids stay increasing), no index on time or subject (list_audit walks ids
+      // newest first), and the patient index in id order, for "who read this patient's data".
       R"sql(
 CREATE TABLE audit_v4 (
   id INTEGER PRIMARY KEY,
@@ -205,8 +206,7 @@ INSERT INTO audit_v4 SELECT id, time, event, client_id, subject, fhir_user, pati
   interaction, resource_type, resource_id, outcome, status, detail FROM audit;
 DROP TABLE audit;
 ALTER TABLE audit_v4 RENAME TO audit;
-CREATE INDEX audit_patient ON audit(patient, time);
-CREATE INDEX audit_subject ON audit(subject, time);
+CREATE INDEX audit_patient ON audit(patient, id);
 DELETE FROM sqlite_sequence WHERE name = 'audit';
 )sql",
   };

@@ -531,11 +531,16 @@ core::Status SqliteStore::add_audit(const AuditRecord& a) {
 }
 
 std::vector<AuditRecord> SqliteStore::list_audit(const AuditQuery& q) {
-  auto st = db_->prepare(
+  // With a patient, the (patient, id) index gives that patient's records newest first.
+  static const std::string kSelect =
       "SELECT id, time, event, client_id, subject, fhir_user, patient, on_behalf_of, interaction, "
-      "resource_type, resource_id, outcome, status, detail FROM audit WHERE "
-      "(?1 = '' OR patient = ?1) AND (?2 = '' OR subject = ?2) AND (?3 = '' OR client_id = ?3) AND "
-      "(?4 = 0 OR time >= ?4) AND (?5 = 0 OR time <= ?5) ORDER BY id DESC LIMIT ?6");
+      "resource_type, resource_id, outcome, status, detail FROM audit WHERE ";
+  static const std::string kRest =
+      " AND (?2 = '' OR subject = ?2) AND (?3 = '' OR client_id = ?3) AND "
+      "(?4 = 0 OR time >= ?4) AND (?5 = 0 OR time <= ?5) ORDER BY id DESC LIMIT ?6";
+  static const std::string kByPatient = kSelect + "patient = ?1" + kRest;
+  static const std::string kAll = kSelect + "?1 = ''" + kRest;
+  auto st = db_->prepare(q.patient.empty() ? kAll : kByPatient);
   st.bind(1, q.patient).bind(2, q.subject).bind(3, q.client_id).bind(4, q.since).bind(5, q.until);
   st.bind(6, static_cast<std::int64_t>(q.limit > 0 ? q.limit : 100));
   std::vector<AuditRecord> out;

@@ -94,7 +94,7 @@ class SqliteStore final : public Transactional,
   static const std::vector<std::string_view>& migrations();
 
   // Entries per generation of the token and client read caches (at most twice that are held).
-  static constexpr std::size_t kTokenCacheEntries = 16384;
+  static constexpr std::size_t kTokenCacheEntries = 32768;
   static constexpr std::size_t kClientCacheEntries = 1024;
   bool read_cache_enabled() const { return changes_ != nullptr; }
 

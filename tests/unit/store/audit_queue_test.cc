@@ -170,9 +170,21 @@ TEST(AuditSchema, TheAuditRebuildKeepsEveryRowAndIdsKeepIncreasing) {
   EXPECT_EQ(rows[2].event, "old-1");
   EXPECT_GT(rows[0].id, rows[1].id);
   EXPECT_GT(rows[1].id, rows[2].id);
-  auto st = store.db().prepare("SELECT count(*) FROM sqlite_master WHERE name = 'audit_time'");
+  auto st = store.db().prepare(
+      "SELECT count(*) FROM sqlite_master WHERE name IN ('audit_time', 'audit_subject')");
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.int64(0), 0);
+  AuditQuery by_patient = everything();
+  by_patient.patient = "p2";
+  auto p2 = store.list_audit(by_patient);
+  ASSERT_EQ(p2.size(), 1u);
+  EXPECT_EQ(p2[0].event, "old-2");
+  auto plan = store.db().prepare(
+      "EXPLAIN QUERY PLAN SELECT id FROM audit WHERE patient = 'p2' ORDER BY id DESC");
+  std::string details;
+  while (plan.step()) details += plan.text(3) + ";";
+  EXPECT_NE(details.find("audit_patient"), std::string::npos) << details;
+  EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << details;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
