@@ -62,8 +62,9 @@ demo: build
 	bash apps/sample/build.sh apps/dist
 	bash scripts/demo.sh $(BUILD)/apps/tessera/tessera $(DEMO_PORT) $(DEMO_DIR) --apps-dir apps/dist
 
+# Bounded: about 9 minutes on the dev machine; killed (and its servers stopped) after an hour.
 bench:
-	bash bench/run.sh
+	timeout 3600 bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DIR)

@@ -44,6 +44,8 @@ WRK_THREADS=1
 T_START=$(date +%s)
 
 log() { echo "[bench $(date +%T)] $*" >&2; }
+# Every HTTP call of the set-up is bounded too (a hung server fails the run instead of stalling it).
+curl() { command curl --max-time 30 "$@"; }
 die() { echo "bench: error: $*" >&2; exit 1; }
 has_wl() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 
