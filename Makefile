@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+CLANG_BUILD ?= build-clang
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= .demo
 DEMO_PORT ?= 8080
@@ -13,7 +14,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev \
   libbenchmark-dev openssl nodejs npm chromium wrk nginx-light
 
-.PHONY: all deps build test unit-test e2e-test bench-smoke asan-test demo bench clean
+.PHONY: all deps build test unit-test e2e-test bench-smoke clang-build asan-test demo bench clean
 
 all: build
 
@@ -54,7 +55,14 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 bench-smoke: build
 	TESSERA_BIN=$(CURDIR)/$(BUILD)/apps/tessera/tessera timeout 900 bash bench/run.sh --smoke
 
-test: unit-test e2e-test bench-smoke asan-test
+# The whole tree with clang 14 as well, warnings as errors (the tests run in the g++ builds).
+$(CLANG_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(CLANG_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WERROR=ON
+
+clang-build: deps $(CLANG_BUILD)/build.ninja
+	cmake --build $(CLANG_BUILD) -j $(JOBS)
+
+test: unit-test e2e-test bench-smoke clang-build asan-test
 	@echo "make test: all suites passed"
 
 # The demo: authz + FHIR in one process on loopback, embedded SQLite, generated demo data.
@@ -67,4 +75,4 @@ bench:
 	timeout 3600 bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DIR)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(DEMO_DIR)

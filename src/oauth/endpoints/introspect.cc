@@ -30,8 +30,10 @@ const std::string kInactive = R"({"active":false})";
 // nlohmann's dump() wrote it); anything else returns nullopt and takes the nlohmann path.
 
 bool plain(std::string_view s) {
-  for (unsigned char c : s)
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
   return true;
 }
 
