@@ -1,22 +1,16 @@
 #include "store/audit_queue.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
+
+#include "store/background_thread.h"
 
 namespace tessera::store {
 
 AuditQueue::AuditQueue(AuditStore& sink, Transactional& tx, std::size_t max_pending)
     : sink_(sink), tx_(tx), max_pending_(max_pending == 0 ? 1 : max_pending) {
-  // No signals for this thread: `serve` sigwait()s for SIGINT/SIGTERM in one thread and blocks
-  // them everywhere else (see the WAL checkpointer in sqlite_db.cc).
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  thread_ = std::thread([this] { run(); });
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  thread_ = start_background_thread([this] { run(); });
 }
 
 AuditQueue::~AuditQueue() {

@@ -1,15 +1,15 @@
 #include "store/sqlite/sqlite_db.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+
+#include "store/background_thread.h"
 
 namespace tessera::store::sqlite {
 
@@ -47,14 +47,7 @@ constexpr int kCheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
 class Checkpointer {
  public:
   explicit Checkpointer(std::string uri) : uri_(std::move(uri)) {
-    // The thread takes no signals (it inherits the creator's mask): `serve` blocks SIGINT and
-    // SIGTERM in every thread and sigwait()s for them in one, so a thread that left them
-    // unblocked would receive, and drop or die of, the shutdown signal.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    thread_ = std::thread([this] { run(); });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    thread_ = start_background_thread([this] { run(); });
   }
   ~Checkpointer() {
     {
@@ -177,11 +170,7 @@ bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) 
 class Database::GroupWriter {
  public:
   explicit GroupWriter(Database& db) : db_(db) {
-    sigset_t all, old;  // no signals here, as for the Checkpointer
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    thread_ = std::thread([this] { run(); });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    thread_ = start_background_thread([this] { run(); });
   }
   ~GroupWriter() {
     {
